@@ -1,0 +1,1 @@
+"""Citations: reading reference files, normalising records, storing them as studies."""

@@ -1,0 +1,1 @@
+"""One module per reference format, each turning a file into ``RawCitation`` records."""

@@ -1,0 +1,75 @@
+"""The ``hair-evidence`` command: database, seed and server."""
+
+import argparse
+import asyncio
+import sys
+
+import uvicorn
+
+from app import migrate
+from app.config import get_settings
+from app.db import create_engine, create_sessionmaker
+from app.seed import seed
+
+
+async def _seed() -> None:
+    settings = get_settings()
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            report = await seed(session, settings)
+    finally:
+        await engine.dispose()
+    changed = {key: count for key, count in sorted(report.counts.items()) if count}
+    print(
+        "seed: "
+        + (
+            "changed " + ", ".join(f"{k}={v}" for k, v in changed.items())
+            if report.changed
+            else "nothing to change"
+        )
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hair-evidence", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="migrate to a revision (default: head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    downgrade = db_commands.add_parser("downgrade", help="migrate down (default: base)")
+    downgrade.add_argument("revision", nargs="?", default="base")
+
+    commands.add_parser("seed", help="load the source article's evidence (idempotent)")
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "db":
+        if args.db_command == "upgrade":
+            migrate.upgrade(args.revision)
+        else:
+            migrate.downgrade(args.revision)
+    elif args.command == "seed":
+        asyncio.run(_seed())
+    elif args.command == "serve":
+        uvicorn.run(
+            "app.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Settings read from the environment (prefix ``HAIR_EVIDENCE_``, plus ``DATABASE_URL``)."""
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./hair-evidence.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAIR_EVIDENCE_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "HAIR_EVIDENCE_DATABASE_URL"),
+    )
+    cors_origins: list[str] = Field(default_factory=list)
+    page_size_default: int = Field(default=50, ge=1)
+    page_size_max: int = Field(default=500, ge=1)
+    # A journal article longer than this is more likely a misprint than a real span.
+    max_plausible_page_span: int = Field(default=150, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    sql_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

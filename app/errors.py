@@ -1,0 +1,147 @@
+"""Domain errors, and the one place that turns every error into RFC 9457 problem+json."""
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """An error a client can act on; subclasses say what kind."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class ResourceNotFound(ProblemError):
+    status = 404
+    title = "Not found"
+
+
+class InvalidParameter(ProblemError):
+    """A query parameter that parsed but names nothing valid (unknown slug, bad cursor)."""
+
+    status = 422
+    title = "Invalid parameter"
+
+    def __init__(self, field: str, reason: str, *, location: str = "query") -> None:
+        super().__init__(
+            f"{field}: {reason}", errors=[{"field": field, "location": location, "reason": reason}]
+        )
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors():
+        location, *path = error["loc"] or ("body",)
+        fields.append(
+            {
+                "field": ".".join(str(part) for part in path) or str(location),
+                "location": str(location),
+                "reason": error["msg"],
+            }
+        )
+    return fields
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{error['field']}: {error['reason']}" for error in errors)
+    return problem_response(
+        422, "Invalid request", detail, instance=request.url.path, errors=errors
+    )
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route matches {request.url.path}"
+    return problem_response(
+        exc.status_code,
+        title,
+        detail,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+
+
+class FieldError(BaseModel):
+    field: str
+    location: str = Field(description="query, path, header or body")
+    reason: str
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457 problem details, as every error of this API is shaped."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="For validation errors: each field and what is wrong with it."
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an operation can answer."""
+    return {status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}} for status in statuses}

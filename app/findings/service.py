@@ -1,0 +1,188 @@
+"""Finding queries: one statement per page, every reference joined in."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.errors import InvalidParameter, ResourceNotFound
+from app.findings.schemas import FindingLinks, FindingNumbers, FindingRead
+from app.links import (
+    ConditionRef,
+    SourceRef,
+    StudyRef,
+    TreatmentRef,
+    condition_href,
+    finding_href,
+    source_href,
+    study_href,
+    treatment_href,
+)
+from app.models import Condition, Finding, Source, Study, Treatment
+from app.models.enums import Certainty, ComparatorType, Direction, FindingKind
+from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
+
+_Intervention = aliased(Treatment, name="intervention")
+_Comparator = aliased(Treatment, name="comparator")
+
+_NUMBER_FIELDS = tuple(FindingNumbers.model_fields)
+
+# Plain columns, not ORM entities: rows go straight into the response schema.
+_SELECT = (
+    select(
+        *Finding.__table__.c,
+        _Intervention.slug.label("intervention_slug"),
+        _Intervention.name.label("intervention_name"),
+        _Comparator.slug.label("comparator_slug"),
+        _Comparator.name.label("comparator_name"),
+        Condition.slug.label("condition_slug"),
+        Condition.name.label("condition_name"),
+        Study.title.label("study_title"),
+        Study.year.label("study_year"),
+        Source.kind.label("source_kind"),
+        Source.title.label("source_title"),
+    )
+    .join(_Intervention, Finding.intervention_id == _Intervention.id)
+    .outerjoin(_Comparator, Finding.comparator_id == _Comparator.id)
+    .outerjoin(Condition, Finding.condition_id == Condition.id)
+    .outerjoin(Study, Finding.study_id == Study.id)
+    .join(Source, Finding.source_id == Source.id)
+)
+
+_SORT_KEYS = [SortKey(Finding.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingFilters:
+    treatment: str | None = None
+    comparator: str | None = None
+    condition: str | None = None
+    kind: FindingKind | None = None
+    direction: Direction | None = None
+    certainty: Certainty | None = None
+    study: int | None = None
+    source: int | None = None
+
+
+def to_read(row: Row[Any]) -> FindingRead:
+    finding = row
+    comparator = (
+        TreatmentRef.of(row.comparator_slug, row.comparator_name) if row.comparator_slug else None
+    )
+    condition = (
+        ConditionRef.of(row.condition_slug, row.condition_name) if row.condition_slug else None
+    )
+    study = (
+        StudyRef.of(finding.study_id, row.study_title, row.study_year)
+        if finding.study_id is not None
+        else None
+    )
+    return FindingRead(
+        id=finding.id,
+        kind=finding.kind,
+        study=study,
+        source=SourceRef.of(finding.source_id, row.source_kind, row.source_title),
+        intervention=TreatmentRef.of(row.intervention_slug, row.intervention_name),
+        comparator_type=finding.comparator_type,
+        comparator=comparator,
+        condition=condition,
+        outcome=finding.outcome,
+        direction=finding.direction,
+        certainty=finding.certainty,
+        summary=finding.summary,
+        quote=finding.quote,
+        numbers=FindingNumbers.model_validate(
+            {name: getattr(finding, name) for name in _NUMBER_FIELDS}
+        ),
+        links=FindingLinks(
+            self=finding_href(finding.id),
+            study=study_href(finding.study_id) if finding.study_id is not None else None,
+            source=source_href(finding.source_id),
+            intervention=treatment_href(row.intervention_slug),
+            comparator=treatment_href(row.comparator_slug) if row.comparator_slug else None,
+            condition=condition_href(row.condition_slug) if row.condition_slug else None,
+        ),
+    )
+
+
+async def _filtered(session: AsyncSession, filters: FindingFilters) -> Select[Any]:
+    statement = _SELECT
+    if filters.treatment is not None:
+        treatment_id = await resolve_treatment_id(session, filters.treatment, field="treatment")
+        ids = await involved_treatment_ids(session, treatment_id)
+        statement = statement.where(Finding.intervention_id.in_(ids))
+    if filters.comparator is not None:
+        statement = statement.where(await _comparator_clause(session, filters.comparator))
+    if filters.condition is not None:
+        condition_id = await session.scalar(
+            select(Condition.id).where(Condition.slug == filters.condition)
+        )
+        if condition_id is None:
+            raise InvalidParameter("condition", f"no condition has the slug {filters.condition!r}")
+        statement = statement.where(Finding.condition_id == condition_id)
+    if filters.study is not None:
+        if await session.scalar(select(Study.id).where(Study.id == filters.study)) is None:
+            raise InvalidParameter("study", f"no study has the id {filters.study}")
+        statement = statement.where(Finding.study_id == filters.study)
+    if filters.source is not None:
+        if await session.scalar(select(Source.id).where(Source.id == filters.source)) is None:
+            raise InvalidParameter("source", f"no source has the id {filters.source}")
+        statement = statement.where(Finding.source_id == filters.source)
+    for column, value in (
+        (Finding.kind, filters.kind),
+        (Finding.direction, filters.direction),
+        (Finding.certainty, filters.certainty),
+    ):
+        if value is not None:
+            statement = statement.where(column == value.value)
+    return statement
+
+
+async def _comparator_clause(session: AsyncSession, value: str) -> Any:
+    if value in (ComparatorType.placebo, ComparatorType.none):
+        return Finding.comparator_type == value
+    comparator_id = await resolve_treatment_id(session, value, field="comparator")
+    return Finding.comparator_id == comparator_id
+
+
+async def list_findings(
+    session: AsyncSession, filters: FindingFilters, params: PageParams
+) -> Page[FindingRead]:
+    statement = await _filtered(session, filters)
+    page = await fetch_page(session, statement, _SORT_KEYS, params)
+    return Page(
+        data=[to_read(row) for row in page.rows], next_cursor=page.next_cursor, total=page.total
+    )
+
+
+async def get_finding(session: AsyncSession, finding_id: int) -> FindingRead:
+    row = (await session.execute(_SELECT.where(Finding.id == finding_id))).first()
+    if row is None:
+        raise ResourceNotFound(f"no finding has the id {finding_id}")
+    return to_read(row)
+
+
+async def findings_for_studies(
+    session: AsyncSession, study_ids: Sequence[int]
+) -> dict[int, list[FindingRead]]:
+    """Findings of several studies in one query, for ``expand=findings``."""
+    grouped: dict[int, list[FindingRead]] = {study_id: [] for study_id in study_ids}
+    if not study_ids:
+        return grouped
+    rows = await session.execute(
+        _SELECT.where(Finding.study_id.in_(study_ids)).order_by(Finding.id)
+    )
+    for row in rows:
+        grouped[row.study_id].append(to_read(row))
+    return grouped
+
+
+def involving(treatment_ids: Sequence[int]) -> Any:
+    """Findings in which any of these treatments is the intervention or the comparator."""
+    if not treatment_ids:
+        return false()
+    return or_(Finding.intervention_id.in_(treatment_ids), Finding.comparator_id.in_(treatment_ids))

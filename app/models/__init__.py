@@ -1,0 +1,25 @@
+"""All models in one package: the resources link to each other."""
+
+from app.models.base import Base
+from app.models.caution import Caution
+from app.models.condition import Condition
+from app.models.finding import Finding
+from app.models.side_effect import SideEffect, SideEffectReport
+from app.models.source import Source
+from app.models.study import Study, StudyAuthor
+from app.models.treatment import Treatment, TreatmentAlias, TreatmentComponent
+
+__all__ = [
+    "Base",
+    "Caution",
+    "Condition",
+    "Finding",
+    "SideEffect",
+    "SideEffectReport",
+    "Source",
+    "Study",
+    "StudyAuthor",
+    "Treatment",
+    "TreatmentAlias",
+    "TreatmentComponent",
+]

@@ -1,0 +1,172 @@
+"""Cursor (keyset) pagination: the page after a cursor costs what the first page costs."""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Depends, Query, Request
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import UnaryExpression
+
+from app.config import get_settings
+from app.errors import InvalidParameter
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+    total: int | None = Field(
+        default=None, description="Number of matching records; present only with `count=true`."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_uncounted_total(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("total") is None:
+            data.pop("total", None)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    count: bool
+
+
+def page_params(
+    limit: Annotated[
+        int | None,
+        Query(ge=1, description="Page size (default 50, at most 500)."),
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(description="The `next_cursor` of the previous page.")
+    ] = None,
+    count: Annotated[
+        bool, Query(description="Also return `total`, the number of matching records.")
+    ] = False,
+) -> PageParams:
+    settings = get_settings()
+    if limit is not None and limit > settings.page_size_max:
+        raise InvalidParameter("limit", f"must be at most {settings.page_size_max}")
+    return PageParams(limit or settings.page_size_default, cursor, count)
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of an ordering; the last key of every ordering is unique and not null."""
+
+    column: ColumnElement[Any]
+    descending: bool = False
+    nullable: bool = False
+    # The row attribute holding this key's value, when it differs from the column's name.
+    label: str | None = None
+
+    def value_in(self, row: Row[Any]) -> Any:
+        return row._mapping[self.label or self.column.key]
+
+    def order_by(self) -> UnaryExpression[Any]:
+        ordered = self.column.desc() if self.descending else self.column.asc()
+        return ordered.nulls_last() if self.nullable else ordered
+
+    def after(self, value: Any) -> ColumnElement[bool]:
+        if value is None:
+            return false()  # nulls sort last: nothing follows a null in this key
+        beyond = self.column < value if self.descending else self.column > value
+        return or_(beyond, self.column.is_(None)) if self.nullable else beyond
+
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        return self.column.is_(None) if value is None else self.column == value
+
+
+def encode_cursor(sort: str, values: Sequence[Any]) -> str:
+    raw = orjson.dumps({"s": sort, "v": list(values)})
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, sort: str, size: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = orjson.loads(raw)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        raise InvalidParameter("cursor", "is not a cursor this API issued") from None
+    if not isinstance(decoded, dict) or decoded.get("s") != sort:
+        raise InvalidParameter("cursor", "was issued for another sort order")
+    values = decoded.get("v")
+    if not isinstance(values, list) or len(values) != size:
+        raise InvalidParameter("cursor", "is not a cursor this API issued")
+    if not all(value is None or isinstance(value, str | int | float) for value in values):
+        raise InvalidParameter("cursor", "is not a cursor this API issued")
+    return values
+
+
+def keyset(
+    statement: Select[Any], keys: Sequence[SortKey], sort: str, params: PageParams
+) -> Select[Any]:
+    """Order by the keys, start after the cursor, and fetch one row more than a page."""
+    statement = statement.order_by(*(key.order_by() for key in keys))
+    if params.cursor is not None:
+        values = decode_cursor(params.cursor, sort, len(keys))
+        if values[-1] is None:
+            raise InvalidParameter("cursor", "is not a cursor this API issued")
+        branches = []
+        for position, key in enumerate(keys):
+            prefix = [keys[i].equals(values[i]) for i in range(position)]
+            branches.append(and_(*prefix, key.after(values[position])))
+        statement = statement.where(or_(*branches))
+    return statement.limit(params.limit + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    rows: Sequence[Row[Any]]
+    next_cursor: str | None
+    total: int | None
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    keys: Sequence[SortKey],
+    params: PageParams,
+    *,
+    sort: str = "id",
+) -> FetchedPage:
+    """One page of rows after the cursor, the cursor of the next page, and the total if asked."""
+    rows = (await session.execute(keyset(statement, keys, sort, params))).all()
+    cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        cursor = encode_cursor(sort, [key.value_in(rows[-1]) for key in keys])
+    total = None
+    if params.count:
+        counted = select(func.count()).select_from(statement.order_by(None).subquery())
+        total = int(await session.scalar(counted) or 0)
+    return FetchedPage(rows, cursor, total)
+
+
+def link_header(request: Request, cursor: str | None) -> dict[str, str]:
+    if cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=cursor)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -1,0 +1,42 @@
+"""JSON responses with an ETag, answering a matching If-None-Match with 304."""
+
+import hashlib
+from typing import Any
+
+import orjson
+import pydantic_core
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+JSON = "application/json"
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 13.1.2): a W/ prefix does not matter for GET revalidation.
+    candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    return etag in candidates
+
+
+def json_response(
+    request: Request,
+    payload: BaseModel | dict[str, Any] | list[Any],
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Serialise once, hash the bytes for the ETag, and skip the body if the client has it."""
+    body = (
+        pydantic_core.to_json(payload) if isinstance(payload, BaseModel) else orjson.dumps(payload)
+    )
+    etag = etag_for(body)
+    all_headers = {"ETag": etag, **(headers or {})}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and _matches(if_none_match, etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, headers=all_headers, media_type=JSON)

@@ -1,0 +1,48 @@
+from pydantic import BaseModel, Field
+
+from app.links import SideEffectRef, SourceRef, StudyRef, TreatmentRef
+from app.models.enums import Severity
+
+
+class ReportLinks(BaseModel):
+    self: str
+    side_effect: str
+    treatment: str
+    study: str | None
+    source: str
+
+
+class SideEffectReportRead(BaseModel):
+    """A source reporting a side effect of a treatment."""
+
+    id: int
+    side_effect: SideEffectRef
+    treatment: TreatmentRef
+    study: StudyRef | None = Field(description="The cited study; null if the source cites none.")
+    source: SourceRef
+    frequency: str | None = Field(description="As the source states it, e.g. 'common'.")
+    incidence: float | None = Field(description="Proportion affected (0-1), if stated.")
+    severity: Severity | None
+    quote: str = Field(description="The source's own words, verbatim.")
+    links: ReportLinks
+
+
+class SideEffectLinks(BaseModel):
+    self: str
+    reports: str
+
+
+class SideEffectRead(BaseModel):
+    slug: str
+    name: str
+    description: str | None
+    treatments: list[TreatmentRef] = Field(description="Treatments reported to cause it.")
+    report_count: int
+    links: SideEffectLinks
+
+
+class SideEffectDetail(SideEffectRead):
+    """A side effect with every report of it, and so the treatments and studies behind it."""
+
+    studies: list[StudyRef]
+    reports: list[SideEffectReportRead]

@@ -1,0 +1,90 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.expansion import Expandable
+from app.findings.schemas import FindingRead
+from app.models.enums import Blinding, StudyDesign
+from app.side_effects.schemas import SideEffectReportRead
+
+
+class AuthorRead(BaseModel):
+    family: str
+    given: str | None
+
+
+class DataQualityWarningRead(BaseModel):
+    code: str = Field(description="e.g. page_range_reversed, page_span_implausible")
+    field: str
+    message: str
+    value: str | None = Field(description="The value as printed, kept unchanged.")
+
+
+class StudyLinks(BaseModel):
+    self: str
+    findings: str
+    side_effects: str
+    source: str | None
+    doi: str | None = Field(description="The DOI resolver URL.")
+    pubmed: str | None
+
+
+class StudyRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 9,
+                "doi": "10.4103/JCAS.JCAS_130_17",
+                "title": "A randomized controlled, single-observer blinded study to determine "
+                "the efficacy of topical minoxidil plus microneedling versus topical minoxidil "
+                "alone in the treatment of androgenetic alopecia",
+                "authors": [
+                    {"family": "Kumar", "given": "M.K."},
+                    {"family": "Inamadar", "given": "A.C."},
+                    {"family": "Palit", "given": "A."},
+                ],
+                "journal": "Journal of Cutaneous and Aesthetic Surgery",
+                "year": 2018,
+                "design": "randomized_trial",
+                "evidence_level": 2,
+                "warnings": [],
+            }
+        }
+    )
+
+    id: int
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    title: str
+    authors: list[AuthorRead] = Field(description="In the order printed.")
+    journal: str | None
+    year: int | None
+    volume: str | None
+    issue: str | None
+    pages: str | None = Field(description="As printed; see warnings if suspicious.")
+    url: str | None
+    abstract: str | None
+    design: StudyDesign | None
+    pilot: bool
+    species: str | None
+    sample_size: int | None
+    duration_weeks: float | None
+    blinding: Blinding | None
+    evidence_level: int | None = Field(
+        description="1 (systematic review) to 5 (mechanistic, animal or expert opinion)."
+    )
+    retracted: bool
+    warnings: list[DataQualityWarningRead] = Field(
+        description="Data-quality problems kept as printed rather than silently fixed."
+    )
+    created_at: datetime
+    updated_at: datetime
+    links: StudyLinks
+
+
+class StudyDetail(StudyRead, Expandable):
+    """A study, with the related resources named in ``expand`` embedded."""
+
+    findings: list[FindingRead] | None = None
+    side_effects: list[SideEffectReportRead] | None = None

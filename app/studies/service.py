@@ -1,0 +1,168 @@
+"""Study queries: filters, keyset sorting, authors loaded in one query per page."""
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
+from app.errors import InvalidParameter, ResourceNotFound
+from app.findings.service import findings_for_studies
+from app.links import API, doi_url, pubmed_url, source_href, study_href
+from app.models import Condition, Finding, SideEffectReport, Source, Study, StudyAuthor
+from app.models.enums import StudyDesign
+from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.side_effects.service import reports_for_studies
+from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
+from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
+
+_SELECT: Select[Any] = select(
+    *(column for column in Study.__table__.c if column.key != "title_key"),
+    Source.id.label("source_id"),
+).outerjoin(Source, Source.study_id == Study.id)
+
+SORTS: dict[str, list[SortKey]] = {
+    "id": [SortKey(Study.id)],
+    "-id": [SortKey(Study.id, descending=True)],
+    "year": [SortKey(Study.year, nullable=True), SortKey(Study.id)],
+    "-year": [
+        SortKey(Study.year, descending=True, nullable=True),
+        SortKey(Study.id, descending=True),
+    ],
+}
+
+EXPANSIONS = frozenset({"findings", "side_effects"})
+
+
+@dataclass(frozen=True, slots=True)
+class StudyFilters:
+    treatment: str | None = None
+    condition: str | None = None
+    design: StudyDesign | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    evidence_level: int | None = None
+    sort: str = "id"
+
+
+async def _authors(session: AsyncSession, study_ids: Sequence[int]) -> dict[int, list[AuthorRead]]:
+    grouped: dict[int, list[AuthorRead]] = defaultdict(list)
+    if not study_ids:
+        return grouped
+    rows = await session.execute(
+        select(StudyAuthor.study_id, StudyAuthor.family, StudyAuthor.given)
+        .where(StudyAuthor.study_id.in_(study_ids))
+        .order_by(StudyAuthor.study_id, StudyAuthor.position)
+    )
+    for study_id, family, given in rows.tuples():
+        grouped[study_id].append(AuthorRead(family=family, given=given))
+    return grouped
+
+
+def _links(row: Row[Any]) -> StudyLinks:
+    return StudyLinks(
+        self=study_href(row.id),
+        findings=f"{API}/findings?study={row.id}",
+        side_effects=f"{API}/side-effect-reports?study={row.id}",
+        source=source_href(row.source_id) if row.source_id is not None else None,
+        doi=doi_url(row.doi),
+        pubmed=pubmed_url(row.pmid),
+    )
+
+
+async def _to_reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[StudyRead]:
+    authors = await _authors(session, [row.id for row in rows])
+    return [
+        StudyRead.model_validate(
+            {**row._mapping, "authors": authors.get(row.id, []), "links": _links(row)}
+        )
+        for row in rows
+    ]
+
+
+def _filter_value(field: str, value: str, parse: Any) -> str:
+    try:
+        parsed: str | None = parse(value)
+    except InvalidCitation as error:
+        raise InvalidParameter(field, error.reason) from None
+    assert parsed is not None
+    return parsed
+
+
+async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]:
+    statement = _SELECT
+    if filters.treatment is not None:
+        treatment_id = await resolve_treatment_id(session, filters.treatment, field="treatment")
+        statement = statement.where(
+            studies_involving(await involved_treatment_ids(session, treatment_id))
+        )
+    if filters.condition is not None:
+        condition_id = await session.scalar(
+            select(Condition.id).where(Condition.slug == filters.condition)
+        )
+        if condition_id is None:
+            raise InvalidParameter("condition", f"no condition has the slug {filters.condition!r}")
+        statement = statement.where(
+            exists().where(Finding.study_id == Study.id, Finding.condition_id == condition_id)
+        )
+    if filters.design is not None:
+        statement = statement.where(Study.design == filters.design.value)
+    if filters.evidence_level is not None:
+        statement = statement.where(Study.evidence_level == filters.evidence_level)
+    if filters.year_min is not None:
+        statement = statement.where(Study.year >= filters.year_min)
+    if filters.year_max is not None:
+        statement = statement.where(Study.year <= filters.year_max)
+    if filters.doi is not None:
+        doi = _filter_value("doi", filters.doi, normalize_doi)
+        statement = statement.where(Study.doi_key == doi.lower())
+    if filters.pmid is not None:
+        statement = statement.where(
+            Study.pmid == _filter_value("pmid", filters.pmid, normalize_pmid)
+        )
+    return statement
+
+
+def studies_involving(treatment_ids: Collection[int]) -> Any:
+    """Studies with a finding or side-effect report about any of these treatments."""
+    in_finding = exists().where(
+        Finding.study_id == Study.id,
+        or_(Finding.intervention_id.in_(treatment_ids), Finding.comparator_id.in_(treatment_ids)),
+    )
+    in_report = exists().where(
+        SideEffectReport.study_id == Study.id, SideEffectReport.treatment_id.in_(treatment_ids)
+    )
+    return or_(in_finding, in_report)
+
+
+async def list_studies(
+    session: AsyncSession, filters: StudyFilters, params: PageParams
+) -> Page[StudyRead]:
+    keys = SORTS.get(filters.sort)
+    if keys is None:
+        raise InvalidParameter("sort", f"choose from {', '.join(SORTS)}")
+    statement = await _filtered(session, filters)
+    page = await fetch_page(session, statement, keys, params, sort=filters.sort)
+    return Page(
+        data=await _to_reads(session, page.rows), next_cursor=page.next_cursor, total=page.total
+    )
+
+
+async def get_study(
+    session: AsyncSession, study_id: int, expand: frozenset[str] = frozenset()
+) -> StudyDetail:
+    row = (await session.execute(_SELECT.where(Study.id == study_id))).first()
+    if row is None:
+        raise ResourceNotFound(f"no study has the id {study_id}")
+    (study,) = await _to_reads(session, [row])
+    detail = StudyDetail.model_construct(**dict(study))
+    if "findings" in expand:
+        detail.findings = (await findings_for_studies(session, [study_id]))[study_id]
+    if "side_effects" in expand:
+        detail.side_effects = (await reports_for_studies(session, [study_id]))[study_id]
+    return detail

@@ -1,0 +1,102 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from app.cautions.schemas import CautionRead
+from app.cautions.service import list_cautions
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.expansion import parse_expand
+from app.findings.schemas import FindingRead
+from app.findings.service import FindingFilters, list_findings
+from app.models.enums import TreatmentKind
+from app.pagination import Page, PageDep, link_header
+from app.responses import json_response
+from app.side_effects.schemas import SideEffectReportRead
+from app.side_effects.service import ReportFilters, list_reports
+from app.studies.schemas import StudyRead
+from app.studies.service import StudyFilters, list_studies
+from app.treatments import service
+from app.treatments.lookup import resolve_treatment_id
+from app.treatments.schemas import TreatmentDetail, TreatmentRead
+
+router = APIRouter(prefix="/v1/treatments", tags=["treatments"])
+
+
+@router.get("", response_model=Page[TreatmentRead], responses=problem_responses(422))
+async def list_treatments(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    kind: Annotated[TreatmentKind | None, Query(description="Only this kind.")] = None,
+) -> Response:
+    """Treatments in slug order, each with its aliases, components and combinations."""
+    result = await service.list_treatments(session, page, kind=kind)
+    return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+@router.get("/{slug}", response_model=TreatmentDetail, responses=problem_responses(404, 422))
+async def get_treatment(
+    request: Request,
+    session: SessionDep,
+    slug: str,
+    expand: Annotated[
+        str | None,
+        Query(description="Comma-separated: studies, findings, side_effects, cautions."),
+    ] = None,
+) -> Response:
+    """One treatment; `expand` embeds the first page of each related list."""
+    expansions = parse_expand(expand, service.EXPANSIONS)
+    return json_response(request, await service.get_treatment(session, slug, expansions))
+
+
+@router.get(
+    "/{slug}/studies", response_model=Page[StudyRead], responses=problem_responses(404, 422)
+)
+async def treatment_studies(
+    request: Request, session: SessionDep, page: PageDep, slug: str
+) -> Response:
+    """Studies with a finding or side-effect report about this treatment or a combination
+    that includes it."""
+    await resolve_treatment_id(session, slug, field=None)
+    result = await list_studies(session, StudyFilters(treatment=slug), page)
+    return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+@router.get(
+    "/{slug}/findings", response_model=Page[FindingRead], responses=problem_responses(404, 422)
+)
+async def treatment_findings(
+    request: Request, session: SessionDep, page: PageDep, slug: str
+) -> Response:
+    """Findings whose intervention is this treatment or a combination that includes it."""
+    await resolve_treatment_id(session, slug, field=None)
+    result = await list_findings(session, FindingFilters(treatment=slug), page)
+    return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+@router.get(
+    "/{slug}/side-effects",
+    response_model=Page[SideEffectReportRead],
+    responses=problem_responses(404, 422),
+)
+async def treatment_side_effects(
+    request: Request, session: SessionDep, page: PageDep, slug: str
+) -> Response:
+    """Side-effect reports for this treatment (and combinations that include it), each with
+    its frequency, source and verbatim quote."""
+    await resolve_treatment_id(session, slug, field=None)
+    result = await list_reports(session, ReportFilters(treatment=slug), page)
+    return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+@router.get(
+    "/{slug}/cautions", response_model=Page[CautionRead], responses=problem_responses(404, 422)
+)
+async def treatment_cautions(
+    request: Request, session: SessionDep, page: PageDep, slug: str
+) -> Response:
+    """Cautions against using this treatment together with another."""
+    result = await list_cautions(session, page, treatment=slug, field=None)
+    return json_response(request, result, headers=link_header(request, result.next_cursor))
