@@ -17,12 +17,16 @@ from pydantic import (
 )
 from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app.config import get_settings
 from app.errors import InvalidParameter
 
 T = TypeVar("T")
+
+# A result row of any width (SQLAlchemy 2.1 types rows by their columns).
+AnyRow = Row[*tuple[Any, ...]]
 
 
 class Page(BaseModel, Generic[T]):
@@ -73,14 +77,14 @@ def page_params(
 class SortKey:
     """One column of an ordering; the last key of every ordering is unique and not null."""
 
-    column: ColumnElement[Any]
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     descending: bool = False
     nullable: bool = False
     # The row attribute holding this key's value, when it differs from the column's name.
     label: str | None = None
 
-    def value_in(self, row: Row[Any]) -> Any:
-        return row._mapping[self.label or self.column.key]
+    def value_in(self, row: AnyRow) -> Any:
+        return row._mapping[self.label or str(self.column.key)]
 
     def order_by(self) -> UnaryExpression[Any]:
         ordered = self.column.desc() if self.descending else self.column.asc()
@@ -136,7 +140,7 @@ def keyset(
 
 @dataclass(frozen=True, slots=True)
 class FetchedPage:
-    rows: Sequence[Row[Any]]
+    rows: Sequence[AnyRow]
     next_cursor: str | None
     total: int | None
 

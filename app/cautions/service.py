@@ -1,8 +1,6 @@
 """Caution queries: cautions name two treatments and the source warning against the pair."""
 
-from typing import Any
-
-from sqlalchemy import Row, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -10,7 +8,7 @@ from app.cautions.schemas import CautionLinks, CautionRead
 from app.errors import ResourceNotFound
 from app.links import API, SourceRef, TreatmentRef, source_href, treatment_href
 from app.models import Caution, Source, Treatment
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.treatments.lookup import resolve_treatment_id
 
 _First = aliased(Treatment, name="first")
@@ -36,7 +34,7 @@ def caution_href(caution_id: int) -> str:
     return f"{API}/cautions/{caution_id}"
 
 
-def to_read(row: Row[Any]) -> CautionRead:
+def to_read(row: AnyRow) -> CautionRead:
     return CautionRead(
         id=row.id,
         treatment=TreatmentRef.of(row.treatment_slug, row.treatment_name),

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.conditions.schemas import ConditionDetail, ConditionLinks, ConditionRead
@@ -10,7 +10,7 @@ from app.errors import ResourceNotFound
 from app.findings.service import FindingFilters, list_findings
 from app.links import API, condition_href
 from app.models import Condition
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.studies.service import StudyFilters, list_studies
 
 EXPANSIONS = frozenset({"findings", "studies"})
@@ -18,7 +18,7 @@ EXPANSIONS = frozenset({"findings", "studies"})
 _SELECT: Select[Any] = select(*Condition.__table__.c)
 
 
-def to_read(row: Row[Any]) -> ConditionRead:
+def to_read(row: AnyRow) -> ConditionRead:
     return ConditionRead(
         slug=row.slug,
         name=row.name,

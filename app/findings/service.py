@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, false, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,7 +23,7 @@ from app.links import (
 )
 from app.models import Condition, Finding, Source, Study, Treatment
 from app.models.enums import Certainty, ComparatorType, Direction, FindingKind
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
 
 _Intervention = aliased(Treatment, name="intervention")
@@ -68,7 +68,7 @@ class FindingFilters:
     source: int | None = None
 
 
-def to_read(row: Row[Any]) -> FindingRead:
+def to_read(row: AnyRow) -> FindingRead:
     finding = row
     comparator = (
         TreatmentRef.of(row.comparator_slug, row.comparator_name) if row.comparator_slug else None

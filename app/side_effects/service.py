@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidParameter, ResourceNotFound
@@ -21,7 +21,7 @@ from app.links import (
     treatment_href,
 )
 from app.models import SideEffect, SideEffectReport, Source, Study, Treatment
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.schemas import (
     ReportLinks,
     SideEffectDetail,
@@ -50,7 +50,7 @@ _REPORTS = (
 )
 
 
-def report_to_read(row: Row[Any]) -> SideEffectReportRead:
+def report_to_read(row: AnyRow) -> SideEffectReportRead:
     study = (
         StudyRef.of(row.study_id, row.study_title, row.study_year)
         if row.study_id is not None
@@ -92,7 +92,7 @@ async def _treatments_by_side_effect(
         .order_by(SideEffectReport.side_effect_id, Treatment.slug)
     )
     grouped: dict[int, list[TreatmentRef]] = defaultdict(list)
-    for side_effect_id, slug, name in rows.tuples():
+    for side_effect_id, slug, name in rows:
         grouped[side_effect_id].append(TreatmentRef.of(slug, name))
     return grouped
 
@@ -106,7 +106,7 @@ def _report_count() -> Any:
     )
 
 
-async def _to_reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[SideEffectRead]:
+async def _to_reads(session: AsyncSession, rows: Sequence[AnyRow]) -> list[SideEffectRead]:
     treatments = await _treatments_by_side_effect(session, [row.id for row in rows])
     return [
         SideEffectRead(

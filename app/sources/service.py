@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ResourceNotFound
 from app.links import API, StudyRef, source_href, study_href
 from app.models import Finding, Source, Study
 from app.models.enums import SourceKind
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.sources.schemas import SourceLinks, SourceRead
 
 _SELECT: Select[Any] = select(
@@ -23,7 +23,7 @@ _SELECT: Select[Any] = select(
 ).outerjoin(Study, Source.study_id == Study.id)
 
 
-def to_read(row: Row[Any]) -> SourceRead:
+def to_read(row: AnyRow) -> SourceRead:
     study = (
         StudyRef.of(row.study_id, row.study_title, row.study_year)
         if row.study_id is not None

@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
@@ -14,7 +14,7 @@ from app.findings.service import findings_for_studies
 from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.models import Condition, Finding, SideEffectReport, Source, Study, StudyAuthor
 from app.models.enums import StudyDesign
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.service import reports_for_studies
 from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
 from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
@@ -59,12 +59,12 @@ async def _authors(session: AsyncSession, study_ids: Sequence[int]) -> dict[int,
         .where(StudyAuthor.study_id.in_(study_ids))
         .order_by(StudyAuthor.study_id, StudyAuthor.position)
     )
-    for study_id, family, given in rows.tuples():
+    for study_id, family, given in rows:
         grouped[study_id].append(AuthorRead(family=family, given=given))
     return grouped
 
 
-def _links(row: Row[Any]) -> StudyLinks:
+def _links(row: AnyRow) -> StudyLinks:
     return StudyLinks(
         self=study_href(row.id),
         findings=f"{API}/findings?study={row.id}",
@@ -75,7 +75,7 @@ def _links(row: Row[Any]) -> StudyLinks:
     )
 
 
-async def _to_reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[StudyRead]:
+async def _to_reads(session: AsyncSession, rows: Sequence[AnyRow]) -> list[StudyRead]:
     authors = await _authors(session, [row.id for row in rows])
     return [
         StudyRead.model_validate(

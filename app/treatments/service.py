@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,7 +14,7 @@ from app.findings.service import FindingFilters, list_findings
 from app.links import TreatmentRef, treatment_href
 from app.models import Treatment, TreatmentAlias, TreatmentComponent
 from app.models.enums import TreatmentKind
-from app.pagination import Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.service import ReportFilters, list_reports
 from app.studies.service import StudyFilters, list_studies
 from app.treatments.schemas import TreatmentDetail, TreatmentLinks, TreatmentRead
@@ -32,7 +32,7 @@ async def _aliases(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[
         .where(TreatmentAlias.treatment_id.in_(ids))
         .order_by(TreatmentAlias.alias)
     )
-    for treatment_id, alias in rows.tuples():
+    for treatment_id, alias in rows:
         grouped[treatment_id].append(alias)
     return grouped
 
@@ -53,12 +53,12 @@ async def _linked(
         .order_by(mine, _Other.slug)
     )
     grouped: dict[int, list[TreatmentRef]] = defaultdict(list)
-    for treatment_id, slug, name in rows.tuples():
+    for treatment_id, slug, name in rows:
         grouped[treatment_id].append(TreatmentRef.of(slug, name))
     return grouped
 
 
-async def _to_reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[TreatmentRead]:
+async def _to_reads(session: AsyncSession, rows: Sequence[AnyRow]) -> list[TreatmentRead]:
     ids = [row.id for row in rows]
     aliases = await _aliases(session, ids)
     components = await _linked(session, ids, components=True)

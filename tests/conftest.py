@@ -1,0 +1,86 @@
+"""Fixtures: each test runs once per database, inside a transaction that is rolled back."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app import migrate
+from app.config import Settings
+from app.db import create_engine, get_session
+from app.main import create_app
+from app.resources import resource_dir
+from app.seed import seed
+from tests.databases import fresh_database
+
+# The article the seed quotes; seed_data keeps a copy so a clone can prove its quotes alone.
+ARTICLE = resource_dir("seed_data") / "source-article.txt"
+SHARED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "source-article.txt"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head: one SQLite file, one PostgreSQL database."""
+    url = fresh_database(request.param, tmp_path_factory.mktemp("db"), "hair_evidence_test")
+    migrate.upgrade("head", url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The engine, with the article's seed committed once for every test to read."""
+    engine = create_engine(settings)
+    async with AsyncSession(engine) as session, session.begin():
+        await seed(session, settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside an outer transaction; its commits are savepoints, all rolled back."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(
+    engine: AsyncEngine, session: AsyncSession, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Real HTTP through httpx into the application, on the test's transaction."""
+    app = create_app(settings, engine=engine)
+    app.state.engine = engine
+
+    async def _test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+        await session.commit()
+
+    app.dependency_overrides[get_session] = _test_session
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def article() -> str:
+    return ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def backend(database_url: str) -> Iterator[str]:
+    yield "postgresql" if database_url.startswith("postgresql") else "sqlite"
