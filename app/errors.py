@@ -1,15 +1,19 @@
 """Domain errors, and the one place that turns every error into RFC 9457 problem+json."""
 
+import logging
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 PROBLEM_JSON = "application/problem+json"
+
+logger = logging.getLogger(__name__)
 
 
 class ProblemError(Exception):
@@ -117,8 +121,29 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
+    return problem_response(
+        503,
+        "Service unavailable",
+        "the database is not answering; try again shortly",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    # Never leak a stack trace or SQL; the log has the details.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500, "Internal error", "the server failed to answer", instance=request.url.path
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
+    app.add_exception_handler(ConnectionError, _on_database_unavailable)
+    app.add_exception_handler(Exception, _on_unexpected)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
 

@@ -1,4 +1,4 @@
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.links import SourceRef, TreatmentRef
 from app.models.enums import CautionLevel
@@ -12,6 +12,34 @@ class CautionLinks(BaseModel):
 
 
 class CautionRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 1,
+                "treatment": {
+                    "slug": "microneedling",
+                    "name": "Microneedling",
+                    "href": "/v1/treatments/microneedling",
+                },
+                "other_treatment": {
+                    "slug": "minoxidil",
+                    "name": "Minoxidil",
+                    "href": "/v1/treatments/minoxidil",
+                },
+                "level": "caution",
+                "description": "using microneedling alongside topical hair loss medications may "
+                "impact the amount of active ingredients being absorbed into the bloodstream "
+                "and the total dose delivered to the skin.",
+                "source": {
+                    "id": 1,
+                    "kind": "article",
+                    "title": "Microneedling For Hair Loss: Do You Need It?",
+                    "href": "/v1/sources/1",
+                },
+            }
+        }
+    )
+
     id: int
     treatment: TreatmentRef
     other_treatment: TreatmentRef

@@ -1,4 +1,4 @@
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app.expansion import Expandable
 from app.findings.schemas import FindingRead
@@ -12,6 +12,22 @@ class ConditionLinks(BaseModel):
 
 
 class ConditionRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "slug": "androgenetic-alopecia",
+                "name": "Androgenetic alopecia",
+                "description": "androgenetic alopecia (male and female pattern hair loss)",
+                "synonyms": ["male pattern hair loss", "female pattern hair loss"],
+                "links": {
+                    "self": "/v1/conditions/androgenetic-alopecia",
+                    "findings": "/v1/findings?condition=androgenetic-alopecia",
+                    "studies": "/v1/studies?condition=androgenetic-alopecia",
+                },
+            }
+        }
+    )
+
     slug: str
     name: str
     description: str | None

@@ -1,4 +1,4 @@
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.links import SideEffectRef, SourceRef, StudyRef, TreatmentRef
 from app.models.enums import Severity
@@ -33,6 +33,28 @@ class SideEffectLinks(BaseModel):
 
 
 class SideEffectRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "slug": "bleeding",
+                "name": "Bleeding",
+                "description": None,
+                "treatments": [
+                    {
+                        "slug": "microneedling",
+                        "name": "Microneedling",
+                        "href": "/v1/treatments/microneedling",
+                    }
+                ],
+                "report_count": 2,
+                "links": {
+                    "self": "/v1/side-effects/bleeding",
+                    "reports": "/v1/side-effect-reports?side_effect=bleeding",
+                },
+            }
+        }
+    )
+
     slug: str
     name: str
     description: str | None

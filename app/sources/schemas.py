@@ -1,4 +1,4 @@
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.links import StudyRef
 from app.models.enums import SourceKind
@@ -11,6 +11,27 @@ class SourceLinks(BaseModel):
 
 
 class SourceRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 1,
+                "kind": "article",
+                "key": "source-article",
+                "title": "Microneedling For Hair Loss: Do You Need It?",
+                "publisher": "XYON",
+                "year": None,
+                "url": None,
+                "study": None,
+                "finding_count": 12,
+                "links": {
+                    "self": "/v1/sources/1",
+                    "study": None,
+                    "findings": "/v1/findings?source=1",
+                },
+            }
+        }
+    )
+
     """Where statements come from: a study, or a secondary document such as the article."""
 
     id: int

@@ -1,0 +1,75 @@
+"""The OpenAPI document that clients are generated from: complete, valid, with examples."""
+
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+READ_PATHS = [
+    "/v1/treatments",
+    "/v1/treatments/{slug}",
+    "/v1/treatments/{slug}/studies",
+    "/v1/treatments/{slug}/findings",
+    "/v1/treatments/{slug}/side-effects",
+    "/v1/treatments/{slug}/cautions",
+    "/v1/conditions",
+    "/v1/conditions/{slug}",
+    "/v1/studies",
+    "/v1/studies/{study_id}",
+    "/v1/findings",
+    "/v1/findings/{finding_id}",
+    "/v1/side-effects",
+    "/v1/side-effects/{slug}",
+    "/v1/side-effect-reports",
+    "/v1/side-effect-reports/{report_id}",
+    "/v1/sources",
+    "/v1/sources/{source_id}",
+    "/v1/cautions",
+    "/v1/cautions/{caution_id}",
+    "/healthz",
+    "/readyz",
+]
+
+
+@pytest.fixture
+async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+async def test_every_read_path_is_documented(document: dict[str, Any]) -> None:
+    assert sorted(document["paths"]) == sorted(READ_PATHS)
+    for path in READ_PATHS:
+        operation = document["paths"][path]["get"]
+        assert operation.get("description") or operation.get("summary"), path
+
+
+async def test_v1_errors_are_documented_as_problems(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        responses = item["get"]["responses"]
+        assert "application/problem+json" in responses["422"]["content"], path
+        if "{" in path:
+            assert "application/problem+json" in responses["404"]["content"], path
+
+
+async def test_main_resources_carry_examples(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in (
+        "TreatmentRead",
+        "StudyRead",
+        "FindingRead",
+        "SideEffectRead",
+        "SourceRead",
+        "ConditionRead",
+        "CautionRead",
+    ):
+        assert "example" in schemas[name], name
