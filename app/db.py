@@ -68,4 +68,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client never sees a success
+# that the database then refuses.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -20,7 +20,7 @@ from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
 from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
 
 _SELECT: Select[Any] = select(
-    *(column for column in Study.__table__.c if column.key != "title_key"),
+    *(column for column in Study.__table__.c if column.key not in ("title_key", "doi_key")),
     Source.id.label("source_id"),
 ).outerjoin(Source, Source.study_id == Study.id)
 
