@@ -7,8 +7,11 @@ import sys
 import uvicorn
 
 from app import migrate
+from app.auth import keys
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
+from app.errors import ProblemError
+from app.models.enums import KeyScope
 from app.seed import seed
 
 
@@ -31,6 +34,28 @@ async def _seed() -> None:
     )
 
 
+async def _keys(args: argparse.Namespace) -> None:
+    engine = create_engine(get_settings())
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if args.keys_command == "create":
+                key = await keys.create_key(session, args.name, KeyScope(args.scope))
+                print(key)
+                print(
+                    f"(key {args.name!r} with scope {args.scope}: shown once, stored hashed)",
+                    file=sys.stderr,
+                )
+            elif args.keys_command == "list":
+                for info in await keys.list_keys(session):
+                    state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+                    print(f"{info.name}\t{info.scope}\t{info.prefix}\t{state}")
+            else:
+                await keys.revoke_key(session, args.name)
+                print(f"revoked {args.name!r}")
+    finally:
+        await engine.dispose()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hair-evidence", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     downgrade.add_argument("revision", nargs="?", default="base")
 
     commands.add_parser("seed", help="load the source article's evidence (idempotent)")
+
+    keys_parser = commands.add_parser("keys", help="API keys for writes")
+    keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True)
+    create = keys_commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", choices=[scope.value for scope in KeyScope], default="write")
+    keys_commands.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = keys_commands.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("name")
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -60,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             migrate.downgrade(args.revision)
     elif args.command == "seed":
         asyncio.run(_seed())
+    elif args.command == "keys":
+        try:
+            asyncio.run(_keys(args))
+        except ProblemError as error:
+            print(f"hair-evidence: {error.detail}", file=sys.stderr)
+            return 1
     elif args.command == "serve":
         uvicorn.run(
             "app.asgi:app",

@@ -16,11 +16,12 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    if if_none_match.strip() == "*":
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-None-Match or If-Match header names this ETag (or is ``*``)."""
+    if header.strip() == "*":
         return True
-    # Weak comparison (RFC 9110 13.1.2): a W/ prefix does not matter for GET revalidation.
-    candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    # Our ETags are strong; a W/ prefix a client or proxy added does not make them differ.
+    candidates = (tag.strip().removeprefix("W/") for tag in header.split(","))
     return etag in candidates
 
 
@@ -37,6 +38,13 @@ def json_response(
     etag = etag_for(body)
     all_headers = {"ETag": etag, **(headers or {})}
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match and _matches(if_none_match, etag):
+    if if_none_match and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, headers=all_headers, media_type=JSON)
+
+
+def created_response(request: Request, payload: BaseModel, location: str) -> Response:
+    """201 with the new resource, its Location and its ETag (ready for a later If-Match)."""
+    body = pydantic_core.to_json(payload)
+    headers = {"ETag": etag_for(body), "Location": location}
+    return Response(body, status_code=201, headers=headers, media_type=JSON)

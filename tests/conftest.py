@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
+from app.auth.keys import create_key
 from app.config import Settings
 from app.db import create_engine, get_session
 from app.main import create_app
+from app.models.enums import KeyScope
 from app.resources import resource_dir
 from app.seed import seed
 from tests.databases import fresh_database
@@ -84,3 +86,20 @@ def article() -> str:
 @pytest.fixture
 def backend(database_url: str) -> Iterator[str]:
     yield "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+async def _key_headers(session: AsyncSession, name: str, scope: KeyScope) -> dict[str, str]:
+    key = await create_key(session, name, scope)
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+async def writer(session: AsyncSession) -> dict[str, str]:
+    """Authorization headers of a fresh `write` key."""
+    return await _key_headers(session, "test-writer", KeyScope.write)
+
+
+@pytest.fixture
+async def admin(session: AsyncSession) -> dict[str, str]:
+    """Authorization headers of a fresh `admin` key."""
+    return await _key_headers(session, "test-admin", KeyScope.admin)

@@ -83,6 +83,19 @@ def split_author(name: str) -> Author:
     return Author(family=parsed.last, given=given or None)
 
 
+def _authors(names: list[str | Author]) -> list[Author]:
+    authors = []
+    for name in names:
+        if isinstance(name, Author):
+            family = _clean(name.family)
+            if family is None:
+                raise InvalidCitation("authors", "an author has no family name")
+            authors.append(Author(family=family, given=_clean(name.given)))
+        elif _clean(name):
+            authors.append(split_author(name))
+    return authors
+
+
 def _year(
     value: str | None, cited_years: Iterable[int]
 ) -> tuple[int | None, list[DataQualityWarning]]:
@@ -162,7 +175,7 @@ def normalize(
         )
     return Citation(
         title=title,
-        authors=[split_author(name) for name in raw.authors if _clean(name)],
+        authors=_authors(raw.authors),
         year=year,
         journal=journal,
         volume=_clean(raw.volume),

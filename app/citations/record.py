@@ -33,7 +33,8 @@ class RawCitation:
     """A record as a reader found it: strings as printed, nothing checked yet."""
 
     title: str | None = None
-    authors: list[str] = field(default_factory=list)
+    # Printed names ("Family, Given" or "Given Family"), or names a format already split.
+    authors: list["str | Author"] = field(default_factory=list)
     year: str | None = None
     journal: str | None = None
     volume: str | None = None
@@ -73,3 +74,22 @@ class Citation:
     @property
     def doi_key(self) -> str | None:
         return self.doi.lower() if self.doi else None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """A record a reader found but could not read; reported as rejected, never stored."""
+
+    index: int
+    reason: str
+    field: str | None = None
+    line: int | None = None
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole is not in the declared or detected format (or is not safe to read)."""
+
+    def __init__(self, reason: str, *, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line

@@ -1,15 +1,21 @@
 """All models in one package: the resources link to each other."""
 
+from app.models.api_key import ApiKey
+from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.caution import Caution
 from app.models.condition import Condition
 from app.models.finding import Finding
+from app.models.import_job import ImportJob
 from app.models.side_effect import SideEffect, SideEffectReport
 from app.models.source import Source
 from app.models.study import Study, StudyAuthor
 from app.models.treatment import Treatment, TreatmentAlias, TreatmentComponent
 
 __all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "ImportJob",
     "Base",
     "Caution",
     "Condition",

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import CheckConstraint, DateTime, Integer, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names, so migrations on SQLite (batch mode) and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -34,6 +35,16 @@ class TimestampMixin:
         onupdate=utcnow,
         server_default=func.current_timestamp(),
     )
+
+
+class VersionedMixin:
+    """A row version that every ORM update checks and bumps: concurrent edits cannot both win."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
 
 
 def enum_check(column: str, values: type[StrEnum], *, name: str | None = None) -> CheckConstraint:

@@ -1,11 +1,11 @@
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import CautionLevel
 
 
-class Caution(TimestampMixin, Base):
+class Caution(VersionedMixin, TimestampMixin, Base):
     """A warning against using one treatment with another, from a source."""
 
     __tablename__ = "cautions"

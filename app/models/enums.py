@@ -114,3 +114,27 @@ EVIDENCE_LEVEL_BY_DESIGN: dict[StudyDesign, int] = {
     StudyDesign.narrative_review: 5,
     StudyDesign.expert_opinion: 5,
 }
+
+
+class KeyScope(StrEnum):
+    write = "write"
+    admin = "admin"
+
+
+class AuditAction(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+
+
+class ImportStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class OnError(StrEnum):
+    reject = "reject"
+    skip = "skip"

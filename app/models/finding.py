@@ -1,11 +1,11 @@
 from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import Certainty, ComparatorType, Direction, EffectMeasure, FindingKind
 
 
-class Finding(TimestampMixin, Base):
+class Finding(VersionedMixin, TimestampMixin, Base):
     """What a study found about a treatment, with the verbatim words of the source stating it."""
 
     __tablename__ = "findings"

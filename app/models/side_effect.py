@@ -1,11 +1,11 @@
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import Severity
 
 
-class SideEffect(TimestampMixin, Base):
+class SideEffect(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "side_effects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -14,7 +14,7 @@ class SideEffect(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
-class SideEffectReport(TimestampMixin, Base):
+class SideEffectReport(VersionedMixin, TimestampMixin, Base):
     """A source reporting that a treatment caused a side effect, in its own words."""
 
     __tablename__ = "side_effect_reports"

@@ -1,11 +1,11 @@
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import SourceKind
 
 
-class Source(TimestampMixin, Base):
+class Source(VersionedMixin, TimestampMixin, Base):
     """Where a statement comes from: a study, or a secondary document such as the article."""
 
     __tablename__ = "sources"

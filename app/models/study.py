@@ -13,11 +13,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import Blinding, StudyDesign
 
 
-class Study(TimestampMixin, Base):
+class Study(VersionedMixin, TimestampMixin, Base):
     """One citation, with what is known of the study behind it."""
 
     __tablename__ = "studies"
@@ -51,6 +51,10 @@ class Study(TimestampMixin, Base):
     blinding: Mapped[str | None] = mapped_column(String(32))
     evidence_level: Mapped[int | None] = mapped_column(Integer, index=True)
     retracted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The import that created the study, if one did.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
+    )
     # Problems found while normalising the citation, kept as printed rather than "fixed".
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 

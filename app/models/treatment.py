@@ -1,11 +1,11 @@
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin, enum_check
+from app.models.base import Base, TimestampMixin, VersionedMixin, enum_check
 from app.models.enums import TreatmentKind, TreatmentSetting
 
 
-class Treatment(TimestampMixin, Base):
+class Treatment(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "treatments"
     __table_args__ = (
         enum_check("kind", TreatmentKind),

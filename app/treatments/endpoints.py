@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.auth.dependencies import WriterDep
 from app.cautions.schemas import CautionRead
 from app.cautions.service import list_cautions
 from app.db import SessionDep
@@ -12,14 +13,20 @@ from app.findings.schemas import FindingRead
 from app.findings.service import FindingFilters, list_findings
 from app.models.enums import TreatmentKind
 from app.pagination import Page, PageDep, link_header
-from app.responses import json_response
+from app.params import IfMatch
+from app.responses import created_response, json_response
 from app.side_effects.schemas import SideEffectReportRead
 from app.side_effects.service import ReportFilters, list_reports
 from app.studies.schemas import StudyRead
 from app.studies.service import StudyFilters, list_studies
-from app.treatments import service
+from app.treatments import service, writes
 from app.treatments.lookup import resolve_treatment_id
-from app.treatments.schemas import TreatmentDetail, TreatmentRead
+from app.treatments.schemas import (
+    TreatmentCreate,
+    TreatmentDetail,
+    TreatmentRead,
+    TreatmentUpdate,
+)
 
 router = APIRouter(prefix="/v1/treatments", tags=["treatments"])
 
@@ -100,3 +107,51 @@ async def treatment_cautions(
     """Cautions against using this treatment together with another."""
     result = await list_cautions(session, page, treatment=slug, field=None)
     return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=TreatmentDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_treatment(
+    request: Request, session: SessionDep, actor: WriterDep, data: TreatmentCreate
+) -> Response:
+    """Add a treatment (needs a `write` key). A combination names its components."""
+    created = await writes.create_treatment(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{slug}",
+    response_model=TreatmentDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_treatment(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    slug: str,
+    data: TreatmentUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_treatment(session, actor, slug, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_treatment(
+    session: SessionDep,
+    actor: WriterDep,
+    slug: str,
+    if_match: IfMatch = None,
+) -> Response:
+    """Delete a treatment nothing refers to (needs a `write` key and `If-Match`)."""
+    await writes.delete_treatment(session, actor, slug, if_match)
+    return Response(status_code=204)

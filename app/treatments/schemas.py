@@ -2,6 +2,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.cautions.schemas import CautionRead
 from app.expansion import Expandable
+from app.fields import LongText, Name, Slug
 from app.findings.schemas import FindingRead
 from app.links import TreatmentRef
 from app.models.enums import TreatmentKind, TreatmentSetting
@@ -67,3 +68,33 @@ class TreatmentDetail(TreatmentRead, Expandable):
     findings: list[FindingRead] | None = None
     side_effects: list[SideEffectReportRead] | None = None
     cautions: list[CautionRead] | None = None
+
+
+class TreatmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Name
+    kind: TreatmentKind
+    description: LongText | None = None
+    mechanism: LongText | None = None
+    setting: TreatmentSetting | None = None
+    aliases: list[Name] = Field(default_factory=list, max_length=50)
+    components: list[Slug] = Field(
+        default_factory=list, max_length=10, description="Slugs of what a combination combines."
+    )
+
+
+class TreatmentUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug | None = None
+    name: Name | None = None
+    kind: TreatmentKind | None = None
+    description: LongText | None = None
+    mechanism: LongText | None = None
+    setting: TreatmentSetting | None = None
+    aliases: list[Name] | None = Field(default=None, max_length=50)
+    components: list[Slug] | None = Field(default=None, max_length=10)

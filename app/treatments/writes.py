@@ -1,0 +1,179 @@
+"""Creating, changing and deleting treatments, with their aliases and components."""
+
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.auth.keys import Actor
+from app.changes import apply_changes
+from app.editing import Conflict, guarded_flush, require_current
+from app.errors import InvalidParameter, ResourceNotFound
+from app.history.service import created, deleted, record
+from app.models import (
+    Caution,
+    Finding,
+    SideEffectReport,
+    Treatment,
+    TreatmentAlias,
+    TreatmentComponent,
+)
+from app.models.base import utcnow
+from app.models.enums import AuditAction, TreatmentKind
+from app.treatments.schemas import TreatmentCreate, TreatmentDetail, TreatmentUpdate
+from app.treatments.service import get_treatment
+
+RESOURCE = "treatments"
+_SCALARS = ("slug", "name", "kind", "description", "mechanism", "setting")
+
+
+async def _load(session: AsyncSession, slug: str) -> Treatment:
+    treatment = await session.scalar(
+        select(Treatment)
+        .where(Treatment.slug == slug)
+        .options(selectinload(Treatment.aliases), selectinload(Treatment.components))
+    )
+    if treatment is None:
+        raise ResourceNotFound(f"no treatment has the slug {slug!r}")
+    return treatment
+
+
+async def _components(
+    session: AsyncSession, slugs: list[str], kind: str, own_slug: str
+) -> list[Treatment]:
+    if kind != TreatmentKind.combination:
+        if slugs:
+            raise InvalidParameter(
+                "components", "only a combination has components", location="body"
+            )
+        return []
+    if len(set(slugs)) < 2:
+        raise InvalidParameter(
+            "components", "a combination combines at least two treatments", location="body"
+        )
+    if own_slug in slugs:
+        raise InvalidParameter("components", "a combination cannot include itself", location="body")
+    found = {
+        t.slug: t for t in await session.scalars(select(Treatment).where(Treatment.slug.in_(slugs)))
+    }
+    missing = sorted(set(slugs) - set(found))
+    if missing:
+        raise InvalidParameter(
+            "components", f"no treatment has the slug {', '.join(missing)}", location="body"
+        )
+    return [found[slug] for slug in dict.fromkeys(slugs)]
+
+
+async def _check_aliases(
+    session: AsyncSession, aliases: list[str], treatment_id: int | None
+) -> None:
+    taken = await session.scalar(
+        select(TreatmentAlias.alias).where(
+            TreatmentAlias.alias.in_(aliases), TreatmentAlias.treatment_id != (treatment_id or 0)
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"the alias {taken!r} already names another treatment")
+
+
+async def _check_slug_free(session: AsyncSession, slug: str) -> None:
+    if await session.scalar(select(exists().where(Treatment.slug == slug))):
+        raise Conflict(f"a treatment with the slug {slug!r} already exists")
+
+
+def _snapshot(treatment: Treatment) -> dict[str, Any]:
+    return {
+        **{name: getattr(treatment, name) for name in _SCALARS},
+        "aliases": sorted(alias.alias for alias in treatment.aliases),
+        "components": sorted(component.slug for component in treatment.components),
+    }
+
+
+async def create_treatment(
+    session: AsyncSession, actor: Actor, data: TreatmentCreate
+) -> TreatmentDetail:
+    await _check_slug_free(session, data.slug)
+    aliases = sorted(set(data.aliases))
+    await _check_aliases(session, aliases, None)
+    components = await _components(session, data.components, data.kind, data.slug)
+    treatment = Treatment(
+        **data.model_dump(include=set(_SCALARS)),
+        aliases=[TreatmentAlias(alias=alias) for alias in aliases],
+        components=components,
+    )
+    async with guarded_flush(session, f"treatment {data.slug!r}"):
+        session.add(treatment)
+    await record(
+        session, actor, resource=RESOURCE, resource_id=treatment.id, resource_key=treatment.slug,
+        action=AuditAction.create, changes=created(_snapshot(treatment)),
+    )  # fmt: skip
+    return await get_treatment(session, treatment.slug)
+
+
+async def update_treatment(
+    session: AsyncSession, actor: Actor, slug: str, data: TreatmentUpdate, if_match: str | None
+) -> TreatmentDetail:
+    treatment = await _load(session, slug)
+    require_current(if_match, await get_treatment(session, slug))
+    sent = data.model_dump(exclude_unset=True)
+    for required in ("slug", "name", "kind"):
+        if required in sent and sent[required] is None:
+            raise InvalidParameter(required, "cannot be cleared", location="body")
+    before = _snapshot(treatment)
+    if sent.get("slug") not in (None, treatment.slug):
+        await _check_slug_free(session, sent["slug"])
+    apply_changes(treatment, {name: sent[name] for name in _SCALARS if name in sent})
+    if "aliases" in sent:
+        aliases = sorted(set(sent["aliases"] or []))
+        await _check_aliases(session, aliases, treatment.id)
+        if aliases != before["aliases"]:
+            treatment.aliases = [TreatmentAlias(alias=alias) for alias in aliases]
+    if "components" in sent or "kind" in sent:
+        wanted = sent.get("components")
+        if wanted is None:
+            wanted = before["components"]
+        components = await _components(session, wanted, treatment.kind, treatment.slug)
+        if sorted(c.slug for c in components) != before["components"]:
+            treatment.components = components
+    after = _snapshot(treatment)
+    changes = {name: (before[name], after[name]) for name in after if before[name] != after[name]}
+    if changes:
+        treatment.updated_at = utcnow()  # bumps the row version even for alias-only edits
+        async with guarded_flush(session, f"treatment {slug!r}"):
+            pass
+        await record(
+            session, actor, resource=RESOURCE, resource_id=treatment.id,
+            resource_key=treatment.slug, action=AuditAction.update, changes=changes,
+        )  # fmt: skip
+    return await get_treatment(session, treatment.slug)
+
+
+async def delete_treatment(
+    session: AsyncSession, actor: Actor, slug: str, if_match: str | None
+) -> None:
+    treatment = await _load(session, slug)
+    require_current(if_match, await get_treatment(session, slug))
+    tid = treatment.id
+    uses = {
+        "findings": exists().where(
+            (Finding.intervention_id == tid) | (Finding.comparator_id == tid)
+        ),
+        "side-effect reports": exists().where(SideEffectReport.treatment_id == tid),
+        "cautions": exists().where(
+            (Caution.treatment_id == tid) | (Caution.other_treatment_id == tid)
+        ),
+        "combinations": exists().where(TreatmentComponent.component_id == tid),
+    }
+    used_by = [label for label, clause in uses.items() if await session.scalar(select(clause))]
+    if used_by:
+        raise Conflict(
+            f"treatment {slug!r} is still referenced by {', '.join(used_by)}; remove those first"
+        )
+    snapshot = _snapshot(treatment)
+    async with guarded_flush(session, f"treatment {slug!r}"):
+        await session.delete(treatment)
+    await record(
+        session, actor, resource=RESOURCE, resource_id=tid, resource_key=slug,
+        action=AuditAction.delete, changes=deleted(snapshot),
+    )  # fmt: skip
