@@ -1,16 +1,23 @@
 """What every write shares: preconditions on ETags, conflicts, and turning database refusals
 into problems a client can act on."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import ProblemError
+from app.auth.keys import Actor
+from app.changes import Change, apply_changes
+from app.errors import InvalidParameter, ProblemError
+from app.history.service import created, deleted, record
+from app.models.base import utcnow
+from app.models.enums import AuditAction
 from app.responses import etag_for, etag_matches
 
 
@@ -54,3 +61,73 @@ async def guarded_flush(session: AsyncSession, what: str) -> AsyncIterator[None]
         raise PreconditionFailed(
             f"{what} was changed by someone else at the same time; GET it again and retry"
         ) from None
+
+
+_BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A row's own fields, as history records them."""
+    return {
+        column.key: getattr(row, column.key)
+        for column in row.__table__.columns
+        if column.key not in _BOOKKEEPING
+    }
+
+
+async def save_new(
+    session: AsyncSession, actor: Actor, row: Any, *, resource: str, key: Callable[[], str]
+) -> None:
+    async with guarded_flush(session, f"this {resource.rstrip('s')}"):
+        session.add(row)
+    await record(
+        session, actor, resource=resource, resource_id=row.id, resource_key=key(),
+        action=AuditAction.create, changes=created(snapshot(row)),
+    )  # fmt: skip
+
+
+async def save_changes(
+    session: AsyncSession,
+    actor: Actor,
+    row: Any,
+    values: Mapping[str, Any],
+    *,
+    resource: str,
+    key: Callable[[], str],
+) -> dict[str, Change]:
+    """Apply the values; if any differ, bump the version and record the change."""
+    changes = apply_changes(row, values)
+    if changes:
+        row.updated_at = utcnow()
+        async with guarded_flush(session, f"{resource.rstrip('s')} {key()}"):
+            pass
+        await record(
+            session, actor, resource=resource, resource_id=row.id, resource_key=key(),
+            action=AuditAction.update, changes=changes,
+        )  # fmt: skip
+    return changes
+
+
+async def remove(session: AsyncSession, actor: Actor, row: Any, *, resource: str, key: str) -> None:
+    before, row_id = snapshot(row), row.id
+    async with guarded_flush(session, f"{resource.rstrip('s')} {key}"):
+        await session.delete(row)
+    await record(
+        session, actor, resource=resource, resource_id=row_id, resource_key=key,
+        action=AuditAction.delete, changes=deleted(before),
+    )  # fmt: skip
+
+
+def refuse_clearing(sent: Mapping[str, Any], required: tuple[str, ...]) -> None:
+    for name in required:
+        if name in sent and sent[name] is None:
+            raise InvalidParameter(name, "cannot be cleared", location="body")
+
+
+async def refuse_if_used(
+    session: AsyncSession, what: str, uses: Mapping[str, ColumnElement[bool]]
+) -> None:
+    """409 naming every kind of record that still refers to the resource."""
+    used_by = [label for label, clause in uses.items() if await session.scalar(select(clause))]
+    if used_by:
+        raise Conflict(f"{what} is still referred to by {', '.join(used_by)}; remove those first")

@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
+from app.middleware import HeadAsGet
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
 from app.side_effects.endpoints import router as side_effects_router
 from app.sources.endpoints import router as sources_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(HeadAsGet)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

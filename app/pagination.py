@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from app.config import get_settings
 from app.errors import InvalidParameter
+from app.params import MAX_ID
 
 T = TypeVar("T")
 
@@ -55,6 +56,10 @@ class PageParams:
     count: bool
 
 
+# What `expand=` embeds: the first page of each related list, at the default size.
+FIRST_PAGE = PageParams(limit=50, cursor=None, count=False)
+
+
 def page_params(
     limit: Annotated[
         int | None,
@@ -82,6 +87,14 @@ class SortKey:
     nullable: bool = False
     # The row attribute holding this key's value, when it differs from the column's name.
     label: str | None = None
+
+    def accepts(self, value: Any) -> bool:
+        """Whether a decoded cursor value could have come from this key's column."""
+        if value is None:
+            return self.nullable
+        if self.column.type.python_type is int:
+            return type(value) is int and -MAX_ID <= value <= MAX_ID
+        return isinstance(value, str)
 
     def value_in(self, row: AnyRow) -> Any:
         return row._mapping[self.label or str(self.column.key)]
@@ -116,8 +129,6 @@ def decode_cursor(cursor: str, sort: str, size: int) -> list[Any]:
     values = decoded.get("v")
     if not isinstance(values, list) or len(values) != size:
         raise InvalidParameter("cursor", "is not a cursor this API issued")
-    if not all(value is None or isinstance(value, str | int | float) for value in values):
-        raise InvalidParameter("cursor", "is not a cursor this API issued")
     return values
 
 
@@ -128,7 +139,7 @@ def keyset(
     statement = statement.order_by(*(key.order_by() for key in keys))
     if params.cursor is not None:
         values = decode_cursor(params.cursor, sort, len(keys))
-        if values[-1] is None:
+        if not all(key.accepts(value) for key, value in zip(keys, values, strict=True)):
             raise InvalidParameter("cursor", "is not a cursor this API issued")
         branches = []
         for position, key in enumerate(keys):

@@ -1,5 +1,6 @@
 """Every read endpoint against the article's seed: exact values, filters, links and expand."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -63,7 +64,10 @@ SEED_TREATMENTS = ["mesotherapy", "microneedling", "minoxidil", "minoxidil-micro
 
 
 async def get_ok(client: httpx.AsyncClient, url: str, **params: Any) -> Any:
-    response = await client.get(url, params=params or None)
+    """GET a URL (keeping any query string it has, plus ``params``) and expect a 200."""
+    if params:
+        url = str(httpx.URL(url).copy_merge_params(params))
+    response = await client.get(url)
     assert response.status_code == 200, (url, params, response.text)
     assert response.headers["content-type"] == "application/json"
     return response.json()
@@ -239,9 +243,9 @@ async def test_treatment_detail_expand_embeds_every_list(
         "minoxidil.",
     ]
     assert detail["side_effects"] == []
-    assert [
-        (c["treatment"]["slug"], c["other_treatment"]["slug"]) for c in detail["cautions"]
-    ] == [("microneedling", "minoxidil")]
+    assert [(c["treatment"]["slug"], c["other_treatment"]["slug"]) for c in detail["cautions"]] == [
+        ("microneedling", "minoxidil")
+    ]
     # The embedded lists are the same as the list endpoints' first pages.
     assert detail["findings"] == await data(client, "/v1/treatments/minoxidil/findings")
     assert detail["studies"] == await data(client, "/v1/treatments/minoxidil/studies")
@@ -325,7 +329,9 @@ async def test_treatment_side_effects(client: httpx.AsyncClient, session: AsyncS
 async def test_treatment_side_effects_include_combinations(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    report = await make_side_effect_report(session, treatment=await _treatment(session, "minoxidil"))
+    report = await make_side_effect_report(
+        session, treatment=await _treatment(session, "minoxidil")
+    )
     combined = await make_side_effect_report(
         session, treatment=await _treatment(session, "minoxidil-microneedling")
     )
@@ -444,9 +450,7 @@ async def test_studies_list_has_every_seeded_reference(
     assert [w["code"] for w in by_id[study_ids["Kim"]]["warnings"]] == ["page_range_reversed"]
     assert by_id[study_ids["Kim"]]["pages"] == "596-592"
     assert [w["code"] for w in by_id[study_ids["Gupta"]]["warnings"]] == ["page_span_implausible"]
-    assert [w["code"] for w in by_id[study_ids["Fertig"]]["warnings"]] == [
-        "year_cited_differently"
-    ]
+    assert [w["code"] for w in by_id[study_ids["Fertig"]]["warnings"]] == ["year_cited_differently"]
     assert by_id[study_ids["Cooper"]]["doi"] is None
     assert by_id[study_ids["Cooper"]]["links"]["doi"] is None
 
@@ -470,9 +474,7 @@ async def test_studies_treatment_filter(client: httpx.AsyncClient, session: Asyn
     study_ids = await seed_study_ids(session)
     assert await ids(client, "/v1/studies", treatment="minoxidil") == [study_ids["Kumar"]]
     assert await ids(client, "/v1/studies", treatment="mesotherapy") == []
-    assert await ids(client, "/v1/studies", treatment="microneedling") == sorted(
-        study_ids.values()
-    )
+    assert await ids(client, "/v1/studies", treatment="microneedling") == sorted(study_ids.values())
 
 
 async def test_studies_treatment_filter_counts_side_effect_reports(
@@ -711,9 +713,7 @@ async def test_findings_treatment_filter(client: httpx.AsyncClient, session: Asy
     assert await data(client, "/v1/findings", treatment="mesotherapy") == []
 
 
-async def test_findings_comparator_filter(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
+async def test_findings_comparator_filter(client: httpx.AsyncClient, session: AsyncSession) -> None:
     kumar_finding = await finding_id_by_quote(session, KUMAR_QUOTE)
     by_minoxidil = await data(client, "/v1/findings", comparator="minoxidil")
     assert len(by_minoxidil) == 2 and kumar_finding in [f["id"] for f in by_minoxidil]
@@ -778,9 +778,7 @@ async def test_findings_filter_by_kind_values(client: httpx.AsyncClient) -> None
     assert [f["quote"] for f in unclear] == [PRACTICE_QUOTE]
 
 
-async def test_findings_certainty_filter(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
+async def test_findings_certainty_filter(client: httpx.AsyncClient, session: AsyncSession) -> None:
     low = await make_finding(session, certainty="low")
     await make_finding(session, certainty="high")
     assert await ids(client, "/v1/findings", certainty="low") == [low.id]
@@ -828,7 +826,9 @@ async def test_side_effects_treatment_filter(
         "itching",
     ]
     assert await slugs(client, "/v1/side-effects", treatment="minoxidil") == []
-    report = await make_side_effect_report(session, treatment=await _treatment(session, "minoxidil"))
+    report = await make_side_effect_report(
+        session, treatment=await _treatment(session, "minoxidil")
+    )
     listed = await data(client, "/v1/side-effects", treatment="minoxidil")
     assert len(listed) == 1
     assert listed[0]["report_count"] == 1
@@ -973,3 +973,17 @@ async def test_cautions_treatment_filter(client: httpx.AsyncClient) -> None:
         assert len(await data(client, "/v1/cautions", treatment=slug)) == 1
     assert await data(client, "/v1/cautions", treatment="mesotherapy") == []
     assert await data(client, "/v1/cautions", treatment="minoxidil-microneedling") == []
+
+
+# --- representation --------------------------------------------------------------------------
+
+
+async def test_timestamps_carry_their_utc_offset(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """created_at/updated_at are instants: on every database they say which zone they are in."""
+    kumar = await seed_study_id(session, "Kumar", 2018)
+    study = await get_ok(client, f"/v1/studies/{kumar}")
+    for field in ("created_at", "updated_at"):
+        stamp = datetime.fromisoformat(study[field].replace("Z", "+00:00"))
+        assert stamp.utcoffset() == timedelta(0), f"{field}={study[field]!r} has no UTC offset"

@@ -63,3 +63,13 @@ async def test_database_outage_is_a_503_problem(settings: Settings) -> None:
     assert response.headers["retry-after"] == "5"
     assert ready.status_code == 503
     assert "postgres" not in response.text and "Traceback" not in response.text
+
+
+async def test_head_answers_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    get = await client.get("/v1/treatments/microneedling")
+    head = await client.head("/v1/treatments/microneedling")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert (await client.head("/v1/treatments/nope")).status_code == 404

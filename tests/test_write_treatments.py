@@ -6,7 +6,12 @@ import httpx
 async def test_create_update_delete_with_history(
     client: httpx.AsyncClient, writer: dict[str, str]
 ) -> None:
-    body = {"slug": "ketoconazole", "name": "Ketoconazole", "kind": "topical_drug", "aliases": ["Nizoral"]}
+    body = {
+        "slug": "ketoconazole",
+        "name": "Ketoconazole",
+        "kind": "topical_drug",
+        "aliases": ["Nizoral"],
+    }
     created = await client.post("/v1/treatments", json=body, headers=writer)
     assert created.status_code == 201, created.text
     assert created.headers["location"] == "/v1/treatments/ketoconazole"

@@ -1,7 +1,9 @@
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.fields import LongText, Slug
 from app.links import SourceRef, TreatmentRef
 from app.models.enums import CautionLevel
+from app.params import MAX_ID
 
 
 class CautionLinks(BaseModel):
@@ -48,3 +50,27 @@ class CautionRead(BaseModel):
     quote: str = Field(description="The source's own words, verbatim.")
     source: SourceRef
     links: CautionLinks
+
+
+class CautionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    treatment: Slug
+    other_treatment: Slug
+    source_id: int = Field(ge=1, le=MAX_ID)
+    level: CautionLevel
+    description: LongText | None = None
+    quote: LongText
+
+
+class CautionUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    treatment: Slug | None = None
+    other_treatment: Slug | None = None
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    level: CautionLevel | None = None
+    description: LongText | None = None
+    quote: LongText | None = None

@@ -7,9 +7,9 @@ from sqlalchemy.orm import aliased
 from app.cautions.schemas import CautionLinks, CautionRead
 from app.errors import ResourceNotFound
 from app.links import API, SourceRef, TreatmentRef, source_href, treatment_href
+from app.lookups import resolve_treatment_id
 from app.models import Caution, Source, Treatment
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
-from app.treatments.lookup import resolve_treatment_id
 
 _First = aliased(Treatment, name="first")
 _Other = aliased(Treatment, name="other")

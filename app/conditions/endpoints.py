@@ -8,7 +8,7 @@ from app.conditions.schemas import ConditionDetail, ConditionRead
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.expansion import parse_expand
-from app.pagination import Page, PageDep, PageParams, link_header
+from app.pagination import Page, PageDep, link_header
 from app.responses import json_response
 
 router = APIRouter(prefix="/v1/conditions", tags=["conditions"])
@@ -30,7 +30,4 @@ async def get_condition(
 ) -> Response:
     """One condition; `expand` embeds the first page of its findings or studies."""
     expansions = parse_expand(expand, service.EXPANSIONS)
-    first_page = PageParams(limit=50, cursor=None, count=False)
-    return json_response(
-        request, await service.get_condition(session, slug, expansions, first_page)
-    )
+    return json_response(request, await service.get_condition(session, slug, expansions))

@@ -1,6 +1,7 @@
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.expansion import Expandable
+from app.fields import LongText, Name, Slug
 from app.findings.schemas import FindingRead
 from app.studies.schemas import StudyRead
 
@@ -40,3 +41,23 @@ class ConditionDetail(ConditionRead, Expandable):
 
     findings: list[FindingRead] | None = None
     studies: list[StudyRead] | None = None
+
+
+class ConditionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Name
+    description: LongText | None = None
+    synonyms: list[Name] = Field(default_factory=list, max_length=50)
+
+
+class ConditionUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug | None = None
+    name: Name | None = None
+    description: LongText | None = None
+    synonyms: list[Name] | None = Field(default=None, max_length=50)

@@ -10,7 +10,7 @@ from app.errors import ResourceNotFound
 from app.findings.service import FindingFilters, list_findings
 from app.links import API, condition_href
 from app.models import Condition
-from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.pagination import FIRST_PAGE, AnyRow, Page, PageParams, SortKey, fetch_page
 from app.studies.service import StudyFilters, list_studies
 
 EXPANSIONS = frozenset({"findings", "studies"})
@@ -40,7 +40,10 @@ async def list_conditions(session: AsyncSession, params: PageParams) -> Page[Con
 
 
 async def get_condition(
-    session: AsyncSession, slug: str, expand: frozenset[str], first_page: PageParams
+    session: AsyncSession,
+    slug: str,
+    expand: frozenset[str] = frozenset(),
+    first_page: PageParams = FIRST_PAGE,
 ) -> ConditionDetail:
     row = (await session.execute(_SELECT.where(Condition.slug == slug))).first()
     if row is None:

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import ResourceNotFound
 from app.findings.schemas import FindingLinks, FindingNumbers, FindingRead
 from app.links import (
     ConditionRef,
@@ -21,10 +21,16 @@ from app.links import (
     study_href,
     treatment_href,
 )
+from app.lookups import (
+    check_source_id,
+    check_study_id,
+    involved_treatment_ids,
+    resolve_condition_id,
+    resolve_treatment_id,
+)
 from app.models import Condition, Finding, Source, Study, Treatment
 from app.models.enums import Certainty, ComparatorType, Direction, FindingKind
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
-from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
 
 _Intervention = aliased(Treatment, name="intervention")
 _Comparator = aliased(Treatment, name="comparator")
@@ -118,19 +124,13 @@ async def _filtered(session: AsyncSession, filters: FindingFilters) -> Select[An
     if filters.comparator is not None:
         statement = statement.where(await _comparator_clause(session, filters.comparator))
     if filters.condition is not None:
-        condition_id = await session.scalar(
-            select(Condition.id).where(Condition.slug == filters.condition)
-        )
-        if condition_id is None:
-            raise InvalidParameter("condition", f"no condition has the slug {filters.condition!r}")
+        condition_id = await resolve_condition_id(session, filters.condition, field="condition")
         statement = statement.where(Finding.condition_id == condition_id)
     if filters.study is not None:
-        if await session.scalar(select(Study.id).where(Study.id == filters.study)) is None:
-            raise InvalidParameter("study", f"no study has the id {filters.study}")
+        await check_study_id(session, filters.study, field="study")
         statement = statement.where(Finding.study_id == filters.study)
     if filters.source is not None:
-        if await session.scalar(select(Source.id).where(Source.id == filters.source)) is None:
-            raise InvalidParameter("source", f"no source has the id {filters.source}")
+        await check_source_id(session, filters.source, field="source")
         statement = statement.where(Finding.source_id == filters.source)
     for column, value in (
         (Finding.kind, filters.kind),
@@ -179,10 +179,3 @@ async def findings_for_studies(
     for row in rows:
         grouped[row.study_id].append(to_read(row))
     return grouped
-
-
-def involving(treatment_ids: Sequence[int]) -> Any:
-    """Findings in which any of these treatments is the intervention or the comparator."""
-    if not treatment_ids:
-        return false()
-    return or_(Finding.intervention_id.in_(treatment_ids), Finding.comparator_id.in_(treatment_ids))

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, enum_check, utcnow
+from app.models.base import Base, UTCDateTime, enum_check, utcnow
 from app.models.enums import AuditAction
 
 
@@ -29,5 +29,5 @@ class AuditEntry(Base):
     )
     # The key's name at the time, or "command line"; kept if the key is later deleted.
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,7 +1,9 @@
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.fields import LongText, Name, ShortText, Slug
 from app.links import SideEffectRef, SourceRef, StudyRef, TreatmentRef
 from app.models.enums import Severity
+from app.params import MAX_ID
 
 
 class ReportLinks(BaseModel):
@@ -68,3 +70,52 @@ class SideEffectDetail(SideEffectRead):
 
     studies: list[StudyRef]
     reports: list[SideEffectReportRead]
+
+
+class SideEffectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Name
+    description: LongText | None = None
+
+
+class SideEffectUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug | None = None
+    name: Name | None = None
+    description: LongText | None = None
+
+
+class ReportCreate(BaseModel):
+    """A source reporting a side effect of a treatment. Without `source_id`, the study's own
+    source is used; one of the two is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    side_effect: Slug
+    treatment: Slug
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    frequency: ShortText | None = None
+    incidence: float | None = Field(default=None, ge=0, le=1)
+    severity: Severity | None = None
+    quote: LongText
+
+
+class ReportUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    side_effect: Slug | None = None
+    treatment: Slug | None = None
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    frequency: ShortText | None = None
+    incidence: float | None = Field(default=None, ge=0, le=1)
+    severity: Severity | None = None
+    quote: LongText | None = None

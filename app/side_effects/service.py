@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import ResourceNotFound
 from app.links import (
     API,
     SideEffectRef,
@@ -20,6 +20,12 @@ from app.links import (
     study_href,
     treatment_href,
 )
+from app.lookups import (
+    check_study_id,
+    involved_treatment_ids,
+    resolve_side_effect_id,
+    resolve_treatment_id,
+)
 from app.models import SideEffect, SideEffectReport, Source, Study, Treatment
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.schemas import (
@@ -29,7 +35,6 @@ from app.side_effects.schemas import (
     SideEffectRead,
     SideEffectReportRead,
 )
-from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
 
 _REPORTS = (
     select(
@@ -172,21 +177,16 @@ async def list_reports(
 ) -> Page[SideEffectReportRead]:
     statement = _REPORTS
     if filters.side_effect is not None:
-        side_effect_id = await session.scalar(
-            select(SideEffect.id).where(SideEffect.slug == filters.side_effect)
+        side_effect_id = await resolve_side_effect_id(
+            session, filters.side_effect, field="side_effect"
         )
-        if side_effect_id is None:
-            raise InvalidParameter(
-                "side_effect", f"no side effect has the slug {filters.side_effect!r}"
-            )
         statement = statement.where(SideEffectReport.side_effect_id == side_effect_id)
     if filters.treatment is not None:
         treatment_id = await resolve_treatment_id(session, filters.treatment, field="treatment")
         ids = await involved_treatment_ids(session, treatment_id)
         statement = statement.where(SideEffectReport.treatment_id.in_(ids))
     if filters.study is not None:
-        if await session.scalar(select(Study.id).where(Study.id == filters.study)) is None:
-            raise InvalidParameter("study", f"no study has the id {filters.study}")
+        await check_study_id(session, filters.study, field="study")
         statement = statement.where(SideEffectReport.study_id == filters.study)
     page = await fetch_page(session, statement, [SortKey(SideEffectReport.id)], params)
     return Page(

@@ -1,5 +1,6 @@
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from app.fields import LongText, Name, Slug
 from app.links import StudyRef
 from app.models.enums import SourceKind
 
@@ -44,3 +45,27 @@ class SourceRead(BaseModel):
     study: StudyRef | None
     finding_count: int = Field(description="Findings this source states.")
     links: SourceLinks
+
+
+class SourceCreate(BaseModel):
+    """A secondary document (review, article, guideline). Studies' sources come with them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: Slug = Field(description="A stable handle, e.g. `source-article`.")
+    title: LongText
+    publisher: Name | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    url: HttpUrl | None = None
+
+
+class SourceUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: Slug | None = None
+    title: LongText | None = None
+    publisher: Name | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    url: HttpUrl | None = None

@@ -12,12 +12,12 @@ from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pm
 from app.errors import InvalidParameter, ResourceNotFound
 from app.findings.service import findings_for_studies
 from app.links import API, doi_url, pubmed_url, source_href, study_href
-from app.models import Condition, Finding, SideEffectReport, Source, Study, StudyAuthor
+from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
+from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor
 from app.models.enums import StudyDesign
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.service import reports_for_studies
 from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
-from app.treatments.lookup import involved_treatment_ids, resolve_treatment_id
 
 _SELECT: Select[Any] = select(
     *(column for column in Study.__table__.c if column.key not in ("title_key", "doi_key")),
@@ -90,7 +90,8 @@ def _filter_value(field: str, value: str, parse: Any) -> str:
         parsed: str | None = parse(value)
     except InvalidCitation as error:
         raise InvalidParameter(field, error.reason) from None
-    assert parsed is not None
+    if parsed is None:
+        raise InvalidParameter(field, "must not be empty")
     return parsed
 
 
@@ -102,11 +103,7 @@ async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]
             studies_involving(await involved_treatment_ids(session, treatment_id))
         )
     if filters.condition is not None:
-        condition_id = await session.scalar(
-            select(Condition.id).where(Condition.slug == filters.condition)
-        )
-        if condition_id is None:
-            raise InvalidParameter("condition", f"no condition has the slug {filters.condition!r}")
+        condition_id = await resolve_condition_id(session, filters.condition, field="condition")
         statement = statement.where(
             exists().where(Finding.study_id == Study.id, Finding.condition_id == condition_id)
         )

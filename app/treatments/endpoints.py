@@ -11,6 +11,7 @@ from app.errors import problem_responses
 from app.expansion import parse_expand
 from app.findings.schemas import FindingRead
 from app.findings.service import FindingFilters, list_findings
+from app.lookups import resolve_treatment_id
 from app.models.enums import TreatmentKind
 from app.pagination import Page, PageDep, link_header
 from app.params import IfMatch
@@ -20,7 +21,6 @@ from app.side_effects.service import ReportFilters, list_reports
 from app.studies.schemas import StudyRead
 from app.studies.service import StudyFilters, list_studies
 from app.treatments import service, writes
-from app.treatments.lookup import resolve_treatment_id
 from app.treatments.schemas import (
     TreatmentCreate,
     TreatmentDetail,

@@ -14,7 +14,7 @@ from app.findings.service import FindingFilters, list_findings
 from app.links import TreatmentRef, treatment_href
 from app.models import Treatment, TreatmentAlias, TreatmentComponent
 from app.models.enums import TreatmentKind
-from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.pagination import FIRST_PAGE, AnyRow, Page, PageParams, SortKey, fetch_page
 from app.side_effects.service import ReportFilters, list_reports
 from app.studies.service import StudyFilters, list_studies
 from app.treatments.schemas import TreatmentDetail, TreatmentLinks, TreatmentRead
@@ -105,14 +105,14 @@ async def get_treatment(
     session: AsyncSession,
     slug: str,
     expand: frozenset[str] = frozenset(),
-    first_page: PageParams | None = None,
+    first_page: PageParams = FIRST_PAGE,
 ) -> TreatmentDetail:
     row = (await session.execute(_SELECT.where(Treatment.slug == slug))).first()
     if row is None:
         raise ResourceNotFound(f"no treatment has the slug {slug!r}")
     (treatment,) = await _to_reads(session, [row])
     detail = TreatmentDetail.model_construct(**dict(treatment))
-    page = first_page or PageParams(limit=50, cursor=None, count=False)
+    page = first_page
     if "studies" in expand:
         detail.studies = (await list_studies(session, StudyFilters(treatment=slug), page)).data
     if "findings" in expand:

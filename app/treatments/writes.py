@@ -8,7 +8,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.keys import Actor
 from app.changes import apply_changes
-from app.editing import Conflict, guarded_flush, require_current
+from app.editing import (
+    Conflict,
+    guarded_flush,
+    refuse_clearing,
+    require_current,
+)
 from app.errors import InvalidParameter, ResourceNotFound
 from app.history.service import created, deleted, record
 from app.models import (
@@ -117,9 +122,7 @@ async def update_treatment(
     treatment = await _load(session, slug)
     require_current(if_match, await get_treatment(session, slug))
     sent = data.model_dump(exclude_unset=True)
-    for required in ("slug", "name", "kind"):
-        if required in sent and sent[required] is None:
-            raise InvalidParameter(required, "cannot be cleared", location="body")
+    refuse_clearing(sent, ("slug", "name", "kind"))
     before = _snapshot(treatment)
     if sent.get("slug") not in (None, treatment.slug):
         await _check_slug_free(session, sent["slug"])
