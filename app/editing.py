@@ -97,15 +97,29 @@ async def save_changes(
 ) -> dict[str, Change]:
     """Apply the values; if any differ, bump the version and record the change."""
     changes = apply_changes(row, values)
-    if changes:
-        row.updated_at = utcnow()
-        async with guarded_flush(session, f"{resource.rstrip('s')} {key()}"):
-            pass
-        await record(
-            session, actor, resource=resource, resource_id=row.id, resource_key=key(),
-            action=AuditAction.update, changes=changes,
-        )  # fmt: skip
+    await save_applied(session, actor, row, changes, resource=resource, key=key)
     return changes
+
+
+async def save_applied(
+    session: AsyncSession,
+    actor: Actor,
+    row: Any,
+    changes: Mapping[str, Change],
+    *,
+    resource: str,
+    key: Callable[[], str],
+) -> None:
+    """Flush changes already made to a row (and its children) and record them, if any."""
+    if not changes:
+        return
+    row.updated_at = utcnow()  # bumps the version even when only child rows changed
+    async with guarded_flush(session, f"{resource.rstrip('s')} {key()}"):
+        pass
+    await record(
+        session, actor, resource=resource, resource_id=row.id, resource_key=key(),
+        action=AuditAction.update, changes=changes,
+    )  # fmt: skip
 
 
 async def remove(session: AsyncSession, actor: Actor, row: Any, *, resource: str, key: str) -> None:

@@ -3,13 +3,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.cautions import service
-from app.cautions.schemas import CautionRead
+from app.auth.dependencies import WriterDep
+from app.cautions import service, writes
+from app.cautions.schemas import CautionCreate, CautionRead, CautionUpdate
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Page, PageDep, link_header
-from app.params import ResourceId
-from app.responses import json_response
+from app.params import IfMatch, ResourceId
+from app.responses import created_response, json_response
 
 router = APIRouter(prefix="/v1/cautions", tags=["cautions"])
 
@@ -32,3 +33,48 @@ async def list_cautions(
 async def get_caution(request: Request, session: SessionDep, caution_id: ResourceId) -> Response:
     """One caution."""
     return json_response(request, await service.get_caution(session, caution_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CautionRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_caution(
+    request: Request, session: SessionDep, actor: WriterDep, data: CautionCreate
+) -> Response:
+    """Add a caution against combining two treatments (needs a `write` key)."""
+    created = await writes.create_caution(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{caution_id}",
+    response_model=CautionRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_caution(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    caution_id: ResourceId,
+    data: CautionUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_caution(session, actor, caution_id, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{caution_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_caution(
+    session: SessionDep, actor: WriterDep, caution_id: ResourceId, if_match: IfMatch = None
+) -> Response:
+    """Delete a caution (needs a `write` key and `If-Match`)."""
+    await writes.delete_caution(session, actor, caution_id, if_match)
+    return Response(status_code=204)

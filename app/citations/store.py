@@ -34,7 +34,7 @@ def title_key(title: str) -> str:
     return " ".join(folded.split())[:500]
 
 
-def _study_values(citation: Citation, curated: dict[str, Any]) -> dict[str, Any]:
+def study_values(citation: Citation, curated: dict[str, Any]) -> dict[str, Any]:
     design = curated.get("design")
     level = curated.get("evidence_level")
     if level is None and design is not None:
@@ -85,7 +85,7 @@ async def store_citation(
     session: AsyncSession, citation: Citation, curated: dict[str, Any] | None = None
 ) -> StoreResult:
     """Create, update (fill empty fields) or recognise a study. Only flushes."""
-    values = _study_values(citation, curated or {})
+    values = study_values(citation, curated or {})
     study = await find_match(session, citation)
     if study is None:
         duplicate = await find_probable_duplicate(session, citation)
@@ -94,7 +94,7 @@ async def store_citation(
             same = not differences(duplicate, values) and not _new_warnings(duplicate, citation)
             status = StoreStatus.unchanged if same else StoreStatus.duplicate
             return StoreResult(status, duplicate)
-        return StoreResult(StoreStatus.created, await _create(session, citation, values))
+        return StoreResult(StoreStatus.created, await create_study(session, citation, values))
 
     filled, conflicts = fill_empty(study, values)
     new_warnings = _new_warnings(study, citation)
@@ -102,7 +102,7 @@ async def store_citation(
         filled["warnings"] = (study.warnings, [*study.warnings, *new_warnings])
         study.warnings = filled["warnings"][1]
     if not study.authors and citation.authors:
-        study.authors = _authors(citation)
+        study.authors = study_authors(citation)
         filled["authors"] = ([], [author.family for author in citation.authors])
     await session.flush()
     status = StoreStatus.updated if filled else StoreStatus.unchanged
@@ -114,18 +114,18 @@ def _new_warnings(study: Study, citation: Citation) -> list[dict[str, Any]]:
     return [warning.as_dict() for warning in citation.warnings if warning.as_dict() not in stored]
 
 
-def _authors(citation: Citation) -> list[StudyAuthor]:
+def study_authors(citation: Citation) -> list[StudyAuthor]:
     return [
         StudyAuthor(position=position, family=author.family, given=author.given)
         for position, author in enumerate(citation.authors, start=1)
     ]
 
 
-async def _create(session: AsyncSession, citation: Citation, values: dict[str, Any]) -> Study:
+async def create_study(session: AsyncSession, citation: Citation, values: dict[str, Any]) -> Study:
     study = Study(
         **values,
         warnings=[warning.as_dict() for warning in citation.warnings],
-        authors=_authors(citation),
+        authors=study_authors(citation),
     )
     session.add(study)
     await session.flush()

@@ -3,13 +3,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.conditions import service
-from app.conditions.schemas import ConditionDetail, ConditionRead
+from app.auth.dependencies import WriterDep
+from app.conditions import service, writes
+from app.conditions.schemas import (
+    ConditionCreate,
+    ConditionDetail,
+    ConditionRead,
+    ConditionUpdate,
+)
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.expansion import parse_expand
 from app.pagination import Page, PageDep, link_header
-from app.responses import json_response
+from app.params import IfMatch
+from app.responses import created_response, json_response
 
 router = APIRouter(prefix="/v1/conditions", tags=["conditions"])
 
@@ -31,3 +38,48 @@ async def get_condition(
     """One condition; `expand` embeds the first page of its findings or studies."""
     expansions = parse_expand(expand, service.EXPANSIONS)
     return json_response(request, await service.get_condition(session, slug, expansions))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ConditionDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_condition(
+    request: Request, session: SessionDep, actor: WriterDep, data: ConditionCreate
+) -> Response:
+    """Add a condition (needs a `write` key)."""
+    created = await writes.create_condition(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{slug}",
+    response_model=ConditionDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_condition(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    slug: str,
+    data: ConditionUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_condition(session, actor, slug, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_condition(
+    session: SessionDep, actor: WriterDep, slug: str, if_match: IfMatch = None
+) -> Response:
+    """Delete a condition no finding refers to (needs a `write` key and `If-Match`)."""
+    await writes.delete_condition(session, actor, slug, if_match)
+    return Response(status_code=204)

@@ -3,14 +3,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.auth.dependencies import WriterDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.findings import service
-from app.findings.schemas import FindingRead
+from app.findings import service, writes
+from app.findings.schemas import FindingCreate, FindingRead, FindingUpdate
 from app.models.enums import Certainty, Direction, FindingKind
 from app.pagination import Page, PageDep, link_header
-from app.params import MAX_ID, ResourceId
-from app.responses import json_response
+from app.params import MAX_ID, IfMatch, ResourceId
+from app.responses import created_response, json_response
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"])
 
@@ -54,3 +55,48 @@ async def list_findings(
 async def get_finding(request: Request, session: SessionDep, finding_id: ResourceId) -> Response:
     """One finding, with its study, source and verbatim quote."""
     return json_response(request, await service.get_finding(session, finding_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=FindingRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_finding(
+    request: Request, session: SessionDep, actor: WriterDep, data: FindingCreate
+) -> Response:
+    """Add a finding, quoting its source verbatim (needs a `write` key)."""
+    created = await writes.create_finding(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{finding_id}",
+    response_model=FindingRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_finding(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    finding_id: ResourceId,
+    data: FindingUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_finding(session, actor, finding_id, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{finding_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_finding(
+    session: SessionDep, actor: WriterDep, finding_id: ResourceId, if_match: IfMatch = None
+) -> Response:
+    """Delete a finding (needs a `write` key and `If-Match`)."""
+    await writes.delete_finding(session, actor, finding_id, if_match)
+    return Response(status_code=204)

@@ -1,7 +1,11 @@
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.fields import LongText, ShortText, Slug
 from app.links import ConditionRef, SourceRef, StudyRef, TreatmentRef
 from app.models.enums import Certainty, ComparatorType, Direction, EffectMeasure, FindingKind
+from app.params import MAX_ID
 
 
 class FindingNumbers(BaseModel):
@@ -77,3 +81,95 @@ class FindingRead(BaseModel):
     quote: str = Field(description="The source's own words, verbatim.")
     numbers: FindingNumbers
     links: FindingLinks
+
+
+_RATIO_MEASURES = (EffectMeasure.risk_ratio, EffectMeasure.odds_ratio)
+Count = Annotated[int, Field(ge=0, le=100_000_000)]
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+
+
+class FindingNumbersIn(BaseModel):
+    """Numbers as the source reports them: an estimate with its measure and a confidence
+    interval or standard error, and/or each arm's events and totals or mean, SD and size."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effect_measure: EffectMeasure | None = None
+    effect_value: Number | None = None
+    ci_lower: Number | None = None
+    ci_upper: Number | None = None
+    standard_error: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
+    p_value: Annotated[float, Field(ge=0, le=1)] | None = None
+    n_intervention: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    n_comparator: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    events_intervention: Count | None = None
+    events_comparator: Count | None = None
+    mean_intervention: Number | None = None
+    sd_intervention: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    mean_comparator: Number | None = None
+    sd_comparator: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    time_point: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FindingNumbersIn":
+        estimate = (self.effect_value, self.ci_lower, self.ci_upper, self.standard_error)
+        if any(value is not None for value in estimate) and self.effect_measure is None:
+            raise ValueError("effect_measure is required with an effect estimate")
+        if self.ci_lower is not None and self.ci_upper is not None:
+            if self.ci_lower > self.ci_upper:
+                raise ValueError("ci_lower is above ci_upper")
+            if self.effect_value is not None and not (
+                self.ci_lower <= self.effect_value <= self.ci_upper
+            ):
+                raise ValueError("effect_value lies outside its confidence interval")
+        if self.effect_measure in _RATIO_MEASURES:
+            for name in ("effect_value", "ci_lower", "ci_upper"):
+                value = getattr(self, name)
+                if value is not None and value <= 0:
+                    raise ValueError(f"{name} of a ratio ({self.effect_measure}) must be positive")
+        for arm in ("intervention", "comparator"):
+            events, total = getattr(self, f"events_{arm}"), getattr(self, f"n_{arm}")
+            if events is not None and total is not None and events > total:
+                raise ValueError(f"events_{arm} exceeds n_{arm}")
+        return self
+
+
+class FindingCreate(BaseModel):
+    """A finding: what a study found about a treatment, in the source's own words. Without
+    `source_id`, the study's own source states it; one of the two is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FindingKind
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    intervention: Slug
+    comparator_type: ComparatorType | None = None
+    comparator: Slug | None = Field(default=None, description="With comparator_type=treatment.")
+    condition: Slug | None = None
+    outcome: ShortText | None = None
+    direction: Direction
+    certainty: Certainty | None = None
+    summary: LongText | None = None
+    quote: LongText
+    numbers: FindingNumbersIn = Field(default_factory=FindingNumbersIn)
+
+
+class FindingUpdate(BaseModel):
+    """Only the fields sent are changed (inside `numbers` too); null clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FindingKind | None = None
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    intervention: Slug | None = None
+    comparator_type: ComparatorType | None = None
+    comparator: Slug | None = None
+    condition: Slug | None = None
+    outcome: ShortText | None = None
+    direction: Direction | None = None
+    certainty: Certainty | None = None
+    summary: LongText | None = None
+    quote: LongText | None = None
+    numbers: FindingNumbersIn | None = None

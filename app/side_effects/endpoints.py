@@ -3,13 +3,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.auth.dependencies import WriterDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Page, PageDep, link_header
-from app.params import MAX_ID, ResourceId
-from app.responses import json_response
-from app.side_effects import service
-from app.side_effects.schemas import SideEffectDetail, SideEffectRead, SideEffectReportRead
+from app.params import MAX_ID, IfMatch, ResourceId
+from app.responses import created_response, json_response
+from app.side_effects import service, writes
+from app.side_effects.schemas import (
+    ReportCreate,
+    ReportUpdate,
+    SideEffectCreate,
+    SideEffectDetail,
+    SideEffectRead,
+    SideEffectReportRead,
+    SideEffectUpdate,
+)
 
 router = APIRouter(prefix="/v1/side-effects", tags=["side effects"])
 reports_router = APIRouter(prefix="/v1/side-effect-reports", tags=["side effects"])
@@ -62,3 +71,93 @@ async def list_reports(
 async def get_report(request: Request, session: SessionDep, report_id: ResourceId) -> Response:
     """One side-effect report."""
     return json_response(request, await service.get_report(session, report_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SideEffectDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_side_effect(
+    request: Request, session: SessionDep, actor: WriterDep, data: SideEffectCreate
+) -> Response:
+    """Add a side effect (needs a `write` key)."""
+    created = await writes.create_side_effect(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{slug}",
+    response_model=SideEffectDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_side_effect(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    slug: str,
+    data: SideEffectUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_side_effect(session, actor, slug, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_side_effect(
+    session: SessionDep, actor: WriterDep, slug: str, if_match: IfMatch = None
+) -> Response:
+    """Delete a side effect no report refers to (needs a `write` key and `If-Match`)."""
+    await writes.delete_side_effect(session, actor, slug, if_match)
+    return Response(status_code=204)
+
+
+@reports_router.post(
+    "",
+    status_code=201,
+    response_model=SideEffectReportRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_report(
+    request: Request, session: SessionDep, actor: WriterDep, data: ReportCreate
+) -> Response:
+    """Report a side effect of a treatment, with the source's words (needs a `write` key)."""
+    created = await writes.create_report(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@reports_router.patch(
+    "/{report_id}",
+    response_model=SideEffectReportRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_report(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    report_id: ResourceId,
+    data: ReportUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`)."""
+    updated = await writes.update_report(session, actor, report_id, data, if_match)
+    return json_response(request, updated)
+
+
+@reports_router.delete(
+    "/{report_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_report(
+    session: SessionDep, actor: WriterDep, report_id: ResourceId, if_match: IfMatch = None
+) -> Response:
+    """Delete a side-effect report (needs a `write` key and `If-Match`)."""
+    await writes.delete_report(session, actor, report_id, if_match)
+    return Response(status_code=204)

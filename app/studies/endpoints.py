@@ -3,15 +3,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.auth.dependencies import WriterDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.expansion import parse_expand
 from app.models.enums import StudyDesign
 from app.pagination import Page, PageDep, link_header
-from app.params import ResourceId, Year
-from app.responses import json_response
-from app.studies import service
-from app.studies.schemas import StudyDetail, StudyRead
+from app.params import IfMatch, ResourceId, Year
+from app.responses import created_response, json_response
+from app.studies import service, writes
+from app.studies.schemas import StudyCreate, StudyDetail, StudyRead, StudyUpdate
 
 router = APIRouter(prefix="/v1/studies", tags=["studies"])
 
@@ -69,3 +70,56 @@ async def get_study(
     findings and side-effect reports."""
     expansions = parse_expand(expand, service.EXPANSIONS)
     return json_response(request, await service.get_study(session, study_id, expansions))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StudyDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_study(
+    request: Request, session: SessionDep, actor: WriterDep, data: StudyCreate
+) -> Response:
+    """Add a study (needs a `write` key). Its DOI, PMID and PMCID must be new (409)."""
+    created = await writes.create_study(session, actor, data)
+    return created_response(request, created, created.links.self)
+
+
+@router.patch(
+    "/{study_id}",
+    response_model=StudyDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_study(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    study_id: ResourceId,
+    data: StudyUpdate,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent (needs a `write` key and `If-Match`); the citation is checked
+    again and its warnings recomputed."""
+    updated = await writes.update_study(session, actor, study_id, data, if_match)
+    return json_response(request, updated)
+
+
+@router.delete(
+    "/{study_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_study(
+    session: SessionDep,
+    actor: WriterDep,
+    study_id: ResourceId,
+    if_match: IfMatch = None,
+    cascade: Annotated[
+        bool, Query(description="Also delete the findings and reports that cite it.")
+    ] = False,
+) -> Response:
+    """Delete a study (needs a `write` key and `If-Match`). Refused with 409 while findings
+    or reports depend on it, unless `cascade=true`."""
+    await writes.delete_study(session, actor, study_id, if_match, cascade=cascade)
+    return Response(status_code=204)

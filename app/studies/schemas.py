@@ -1,8 +1,10 @@
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from app.expansion import Expandable
+from app.fields import LongText, Name, ShortText
 from app.findings.schemas import FindingRead
 from app.models.enums import Blinding, StudyDesign
 from app.side_effects.schemas import SideEffectReportRead
@@ -88,3 +90,67 @@ class StudyDetail(StudyRead, Expandable):
 
     findings: list[FindingRead] | None = None
     side_effects: list[SideEffectReportRead] | None = None
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    family: Name
+    given: Name | None = None
+
+
+class StudyCreate(BaseModel):
+    """A citation, checked by the same rules as imports: DOI and PMID normalised, suspicious
+    pages or years kept and listed in `warnings`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: LongText
+    authors: list[AuthorIn] = Field(default_factory=list, max_length=2000)
+    doi: ShortText | None = Field(default=None, description="Any spelling, URL included.")
+    pmid: Annotated[str, Field(max_length=20)] | None = None
+    pmcid: Annotated[str, Field(max_length=20)] | None = None
+    journal: ShortText | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    volume: Annotated[str, Field(max_length=40)] | None = None
+    issue: Annotated[str, Field(max_length=40)] | None = None
+    pages: Annotated[str, Field(max_length=40)] | None = None
+    url: HttpUrl | None = None
+    abstract: LongText | None = None
+    design: StudyDesign | None = None
+    pilot: bool = False
+    species: Annotated[str, Field(max_length=60)] | None = None
+    sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
+    duration_weeks: float | None = Field(default=None, gt=0, le=5200)
+    blinding: Blinding | None = None
+    evidence_level: int | None = Field(
+        default=None, ge=1, le=5, description="Derived from design when not given."
+    )
+    retracted: bool = False
+
+
+class StudyUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: LongText | None = None
+    authors: list[AuthorIn] | None = Field(default=None, max_length=2000)
+    doi: ShortText | None = None
+    pmid: Annotated[str, Field(max_length=20)] | None = None
+    pmcid: Annotated[str, Field(max_length=20)] | None = None
+    journal: ShortText | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    volume: Annotated[str, Field(max_length=40)] | None = None
+    issue: Annotated[str, Field(max_length=40)] | None = None
+    pages: Annotated[str, Field(max_length=40)] | None = None
+    url: HttpUrl | None = None
+    abstract: LongText | None = None
+    design: StudyDesign | None = None
+    pilot: bool | None = None
+    species: Annotated[str, Field(max_length=60)] | None = None
+    sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
+    duration_weeks: float | None = Field(default=None, gt=0, le=5200)
+    blinding: Blinding | None = None
+    evidence_level: int | None = Field(default=None, ge=1, le=5)
+    retracted: bool | None = None

@@ -12,7 +12,9 @@ from app.editing import (
     Conflict,
     guarded_flush,
     refuse_clearing,
+    refuse_if_used,
     require_current,
+    save_applied,
 )
 from app.errors import InvalidParameter, ResourceNotFound
 from app.history.service import created, deleted, record
@@ -24,7 +26,6 @@ from app.models import (
     TreatmentAlias,
     TreatmentComponent,
 )
-from app.models.base import utcnow
 from app.models.enums import AuditAction, TreatmentKind
 from app.treatments.schemas import TreatmentCreate, TreatmentDetail, TreatmentUpdate
 from app.treatments.service import get_treatment
@@ -141,14 +142,9 @@ async def update_treatment(
             treatment.components = components
     after = _snapshot(treatment)
     changes = {name: (before[name], after[name]) for name in after if before[name] != after[name]}
-    if changes:
-        treatment.updated_at = utcnow()  # bumps the row version even for alias-only edits
-        async with guarded_flush(session, f"treatment {slug!r}"):
-            pass
-        await record(
-            session, actor, resource=RESOURCE, resource_id=treatment.id,
-            resource_key=treatment.slug, action=AuditAction.update, changes=changes,
-        )  # fmt: skip
+    await save_applied(
+        session, actor, treatment, changes, resource=RESOURCE, key=lambda: treatment.slug
+    )
     return await get_treatment(session, treatment.slug)
 
 
@@ -158,21 +154,20 @@ async def delete_treatment(
     treatment = await _load(session, slug)
     require_current(if_match, await get_treatment(session, slug))
     tid = treatment.id
-    uses = {
-        "findings": exists().where(
-            (Finding.intervention_id == tid) | (Finding.comparator_id == tid)
-        ),
-        "side-effect reports": exists().where(SideEffectReport.treatment_id == tid),
-        "cautions": exists().where(
-            (Caution.treatment_id == tid) | (Caution.other_treatment_id == tid)
-        ),
-        "combinations": exists().where(TreatmentComponent.component_id == tid),
-    }
-    used_by = [label for label, clause in uses.items() if await session.scalar(select(clause))]
-    if used_by:
-        raise Conflict(
-            f"treatment {slug!r} is still referenced by {', '.join(used_by)}; remove those first"
-        )
+    await refuse_if_used(
+        session,
+        f"treatment {slug!r}",
+        {
+            "findings": exists().where(
+                (Finding.intervention_id == tid) | (Finding.comparator_id == tid)
+            ),
+            "side-effect reports": exists().where(SideEffectReport.treatment_id == tid),
+            "cautions": exists().where(
+                (Caution.treatment_id == tid) | (Caution.other_treatment_id == tid)
+            ),
+            "combinations": exists().where(TreatmentComponent.component_id == tid),
+        },
+    )
     snapshot = _snapshot(treatment)
     async with guarded_flush(session, f"treatment {slug!r}"):
         await session.delete(treatment)
