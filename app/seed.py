@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.changes import apply_changes
 from app.citations.formats import ris
 from app.citations.normalize import normalize
-from app.citations.store import StoreStatus, store_citation
+from app.citations.record import Citation, RawCitation
+from app.citations.store import CitationStore, StoreStatus
 from app.config import Settings
 from app.models import (
     Caution,
@@ -31,6 +32,7 @@ from app.models.enums import SourceKind
 from app.resources import resource_dir
 
 _CITED_YEAR = re.compile(r"(\d{4})\s*$")
+_CURATED = ("design", "pilot", "species", "blinding", "sample_size")
 
 
 @dataclass(slots=True)
@@ -136,27 +138,26 @@ class _Seeder:
 
     async def _studies(self, references: str) -> None:
         curated = {item["ref"]: item for item in self.data["studies"]}
+        citations: dict[str, Citation] = {}
         for raw in ris.read(references):
-            assert raw.key is not None, "every seeded reference carries an RIS ID"
-            item = curated[raw.key]
-            cited_years = [
-                int(m.group(1)) for c in item["cited_as"] if (m := _CITED_YEAR.search(c))
-            ]
-            citation = normalize(
-                raw,
-                max_page_span=self.settings.max_plausible_page_span,
-                cited_years=cited_years,
+            assert isinstance(raw, RawCitation) and raw.key, (
+                "every seed reference reads, with an ID"
             )
-            extra = {
-                k: item[k]
-                for k in ("design", "pilot", "species", "blinding", "sample_size")
-                if k in item
-            }
-            result = await store_citation(self.session, citation, extra)
+            item = curated[raw.key]
+            cited = [int(m.group(1)) for c in item["cited_as"] if (m := _CITED_YEAR.search(c))]
+            citations[raw.key] = normalize(
+                raw, max_page_span=self.settings.max_plausible_page_span, cited_years=cited
+            )
+        store = CitationStore(self.session)
+        await store.prefetch(citations.values())
+        for key, citation in citations.items():
+            extra = {name: curated[key][name] for name in _CURATED if name in curated[key]}
+            result = store.store(citation, extra)
             if result.status is StoreStatus.duplicate:
-                raise RuntimeError(f"seed reference {raw.key} duplicates study {result.study.id}")
+                raise RuntimeError(f"seed reference {key} duplicates study {result.study.id}")
             self.report.record("studies", result.status.value)
-            self.studies[raw.key] = result.study
+            self.studies[key] = result.study
+        await store.flush()
 
     async def _side_effects(self) -> None:
         for item in self.data["side_effects"]:

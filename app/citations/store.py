@@ -1,5 +1,13 @@
-"""Storing normalised citations as studies: match by DOI or PMID, else flag duplicates."""
+"""Storing normalised citations as studies, in batches.
 
+An incoming citation that shares a DOI (without regard to case) or a PMID with a stored study
+updates it, filling only empty fields and reporting conflicting ones. Without a shared
+identifier, the same normalised title and year marks a probable duplicate, which is not
+created again. The store remembers what it created, so a record repeated in one file is
+recognised as a repeat.
+"""
+
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -12,6 +20,9 @@ from app.changes import Change, differences, fill_empty
 from app.citations.record import Citation
 from app.models import Source, Study, StudyAuthor
 from app.models.enums import EVIDENCE_LEVEL_BY_DESIGN, SourceKind, StudyDesign
+
+# Derived from other fields: a difference there is reported on the field it comes from.
+_DERIVED = frozenset({"doi_key", "title_key", "evidence_level"})
 
 
 class StoreStatus(StrEnum):
@@ -27,6 +38,8 @@ class StoreResult:
     study: Study
     changes: dict[str, Change] = field(default_factory=dict)
     conflicts: dict[str, Change] = field(default_factory=dict)
+    # True when the study was created by an earlier record of the same run.
+    repeat: bool = False
 
 
 def title_key(title: str) -> str:
@@ -58,62 +71,6 @@ def study_values(citation: Citation, curated: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def find_match(session: AsyncSession, citation: Citation) -> Study | None:
-    identifiers = []
-    if citation.doi_key:
-        identifiers.append(Study.doi_key == citation.doi_key)
-    if citation.pmid:
-        identifiers.append(Study.pmid == citation.pmid)
-    if not identifiers:
-        return None
-    statement = select(Study).where(or_(*identifiers)).options(selectinload(Study.authors)).limit(1)
-    return (await session.scalars(statement)).first()
-
-
-async def find_probable_duplicate(session: AsyncSession, citation: Citation) -> Study | None:
-    """Same normalised title and year: probably the same work, without a shared identifier."""
-    statement = (
-        select(Study)
-        .where(Study.title_key == title_key(citation.title), Study.year == citation.year)
-        .options(selectinload(Study.authors))
-        .limit(1)
-    )
-    return (await session.scalars(statement)).first()
-
-
-async def store_citation(
-    session: AsyncSession, citation: Citation, curated: dict[str, Any] | None = None
-) -> StoreResult:
-    """Create, update (fill empty fields) or recognise a study. Only flushes."""
-    values = study_values(citation, curated or {})
-    study = await find_match(session, citation)
-    if study is None:
-        duplicate = await find_probable_duplicate(session, citation)
-        if duplicate is not None:
-            # Without a shared identifier only an identical record is the same study.
-            same = not differences(duplicate, values) and not _new_warnings(duplicate, citation)
-            status = StoreStatus.unchanged if same else StoreStatus.duplicate
-            return StoreResult(status, duplicate)
-        return StoreResult(StoreStatus.created, await create_study(session, citation, values))
-
-    filled, conflicts = fill_empty(study, values)
-    new_warnings = _new_warnings(study, citation)
-    if new_warnings:
-        filled["warnings"] = (study.warnings, [*study.warnings, *new_warnings])
-        study.warnings = filled["warnings"][1]
-    if not study.authors and citation.authors:
-        study.authors = study_authors(citation)
-        filled["authors"] = ([], [author.family for author in citation.authors])
-    await session.flush()
-    status = StoreStatus.updated if filled else StoreStatus.unchanged
-    return StoreResult(status, study, filled, conflicts)
-
-
-def _new_warnings(study: Study, citation: Citation) -> list[dict[str, Any]]:
-    stored = study.warnings
-    return [warning.as_dict() for warning in citation.warnings if warning.as_dict() not in stored]
-
-
 def study_authors(citation: Citation) -> list[StudyAuthor]:
     return [
         StudyAuthor(position=position, family=author.family, given=author.given)
@@ -121,12 +78,124 @@ def study_authors(citation: Citation) -> list[StudyAuthor]:
     ]
 
 
+def _warnings(citation: Citation) -> list[dict[str, Any]]:
+    return [warning.as_dict() for warning in citation.warnings]
+
+
+class CitationStore:
+    """Matches and stores citations; one look-up query per batch, new studies inserted together."""
+
+    def __init__(self, session: AsyncSession, *, import_id: int | None = None) -> None:
+        self.session = session
+        self.import_id = import_id
+        self._by_doi: dict[str, Study] = {}
+        self._by_pmid: dict[str, Study] = {}
+        self._by_title: dict[tuple[str, int | None], Study] = {}
+        self._created: set[int] = set()  # id() of studies this store created
+        self._pending: list[Study] = []
+
+    def _remember(self, study: Study) -> None:
+        if study.doi_key:
+            self._by_doi.setdefault(study.doi_key, study)
+        if study.pmid:
+            self._by_pmid.setdefault(study.pmid, study)
+        self._by_title.setdefault((study.title_key, study.year), study)
+
+    async def prefetch(self, citations: Iterable[Citation]) -> None:
+        """Load every stored study a batch could match, in one query."""
+        dois, pmids, titles = set(), set(), set()
+        for citation in citations:
+            if citation.doi_key and citation.doi_key not in self._by_doi:
+                dois.add(citation.doi_key)
+            if citation.pmid and citation.pmid not in self._by_pmid:
+                pmids.add(citation.pmid)
+            titles.add(title_key(citation.title))
+        clauses = []
+        if dois:
+            clauses.append(Study.doi_key.in_(dois))
+        if pmids:
+            clauses.append(Study.pmid.in_(pmids))
+        if titles:
+            clauses.append(Study.title_key.in_(titles))
+        if not clauses:
+            return
+        found = await self.session.scalars(
+            select(Study).where(or_(*clauses)).options(selectinload(Study.authors))
+        )
+        for study in found:
+            self._remember(study)
+
+    def _match(self, citation: Citation) -> Study | None:
+        if citation.doi_key and citation.doi_key in self._by_doi:
+            return self._by_doi[citation.doi_key]
+        if citation.pmid and citation.pmid in self._by_pmid:
+            return self._by_pmid[citation.pmid]
+        return None
+
+    def store(self, citation: Citation, curated: dict[str, Any] | None = None) -> StoreResult:
+        """Decide and stage what a citation does; `flush` writes the batch."""
+        values = study_values(citation, curated or {})
+        study = self._match(citation)
+        if study is None:
+            probable = self._by_title.get((values["title_key"], citation.year))
+            if probable is not None:
+                return self._probable_duplicate(probable, citation, values)
+            return StoreResult(StoreStatus.created, self._stage(citation, values))
+        repeat = id(study) in self._created
+        filled, conflicts = fill_empty(study, values)
+        new_warnings = [w for w in _warnings(citation) if w not in study.warnings]
+        if new_warnings:
+            filled["warnings"] = (study.warnings, [*study.warnings, *new_warnings])
+            study.warnings = filled["warnings"][1]
+        if not study.authors and citation.authors:
+            study.authors = study_authors(citation)
+            filled["authors"] = ([], [author.family for author in citation.authors])
+        for name in _DERIVED:
+            filled.pop(name, None)
+            conflicts.pop(name, None)
+        if repeat:
+            return StoreResult(StoreStatus.duplicate, study, filled, conflicts, repeat=True)
+        status = StoreStatus.updated if filled else StoreStatus.unchanged
+        return StoreResult(status, study, filled, conflicts)
+
+    def _probable_duplicate(
+        self, study: Study, citation: Citation, values: dict[str, Any]
+    ) -> StoreResult:
+        # Without a shared identifier only an identical record is the same study.
+        repeat = id(study) in self._created
+        differing = {k: v for k, v in differences(study, values).items() if k not in _DERIVED}
+        new_warnings = [w for w in _warnings(citation) if w not in study.warnings]
+        if not repeat and not differing and not new_warnings:
+            return StoreResult(StoreStatus.unchanged, study)
+        return StoreResult(StoreStatus.duplicate, study, conflicts=differing, repeat=repeat)
+
+    def _stage(self, citation: Citation, values: dict[str, Any]) -> Study:
+        study = Study(
+            **values,
+            warnings=_warnings(citation),
+            authors=study_authors(citation),
+            import_id=self.import_id,
+        )
+        self._pending.append(study)
+        self._created.add(id(study))
+        self._remember(study)
+        return study
+
+    async def flush(self) -> None:
+        """Insert the staged studies and their sources, and write any updates."""
+        pending, self._pending = self._pending, []
+        self.session.add_all(pending)
+        await self.session.flush()
+        self.session.add_all(
+            Source(kind=SourceKind.study, study_id=s.id, title=s.title, year=s.year)
+            for s in pending
+        )
+        await self.session.flush()
+
+
 async def create_study(session: AsyncSession, citation: Citation, values: dict[str, Any]) -> Study:
-    study = Study(
-        **values,
-        warnings=[warning.as_dict() for warning in citation.warnings],
-        authors=study_authors(citation),
-    )
+    """Store one new study with its source, bypassing matching (the caller checked)."""
+    study = Study(**values, warnings=_warnings(citation), authors=study_authors(citation))
     session.add(study)
     await session.flush()
     session.add(
