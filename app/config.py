@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     # A journal article longer than this is more likely a misprint than a real span.
     max_plausible_page_span: int = Field(default=150, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    # Imports: bodies above the first size run as background jobs; above the second, 413.
+    import_background_bytes: int = Field(default=1_000_000, ge=1)
+    import_max_bytes: int = Field(default=100_000_000, ge=1)
+    import_batch_size: int = Field(default=500, ge=1)
     sql_echo: bool = False
 
     @field_validator("database_url")

@@ -28,11 +28,14 @@ class ProblemError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        # RFC 9457 extension members, e.g. an import's report.
+        self.extra = extra or {}
 
 
 class ResourceNotFound(ProblemError):
@@ -60,6 +63,7 @@ def problem_response(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
@@ -68,6 +72,7 @@ def problem_response(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -94,6 +99,7 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         errors=exc.errors,
         headers=exc.headers,
+        extra=exc.extra,
     )
 
 

@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
+from app.imports.endpoints import router as imports_router
 from app.middleware import HeadAsGet
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
 from app.side_effects.endpoints import router as side_effects_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         side_effect_reports_router,
         sources_router,
         cautions_router,
+        imports_router,
         history_router,
         health_router,
     ):

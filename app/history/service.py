@@ -16,8 +16,15 @@ from app.models.enums import AuditAction
 from app.pagination import Page, PageParams, SortKey, fetch_page
 
 
-def _jsonable(value: Any) -> Any:
-    return pydantic_core.to_jsonable_python(value)
+def jsonable_changes(changes: Mapping[str, Change]) -> dict[str, dict[str, Any]]:
+    """``{field: {"from": old, "to": new}}`` with every value as JSON can hold it."""
+    return {
+        name: {
+            "from": pydantic_core.to_jsonable_python(old),
+            "to": pydantic_core.to_jsonable_python(new),
+        }
+        for name, (old, new) in changes.items()
+    }
 
 
 async def record(
@@ -38,10 +45,7 @@ async def record(
             action=action.value,
             key_id=actor.key_id,
             actor=actor.name,
-            changes={
-                name: {"from": _jsonable(old), "to": _jsonable(new)}
-                for name, (old, new) in changes.items()
-            },
+            changes=jsonable_changes(changes),
         )
     )
     await session.flush()

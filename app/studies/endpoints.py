@@ -9,7 +9,7 @@ from app.errors import problem_responses
 from app.expansion import parse_expand
 from app.models.enums import StudyDesign
 from app.pagination import Page, PageDep, link_header
-from app.params import IfMatch, ResourceId, Year
+from app.params import MAX_ID, IfMatch, ResourceId, Year
 from app.responses import created_response, json_response
 from app.studies import service, writes
 from app.studies.schemas import StudyCreate, StudyDetail, StudyRead, StudyUpdate
@@ -39,6 +39,9 @@ async def list_studies(
         ),
     ] = None,
     pmid: Annotated[str | None, Query(max_length=20, description="PubMed id.")] = None,
+    import_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Created by this import.")
+    ] = None,
     sort: Annotated[str, Query(description=f"One of: {', '.join(service.SORTS)}.")] = "id",
 ) -> Response:
     """Studies matching every filter given, in `sort` order."""
@@ -51,6 +54,7 @@ async def list_studies(
         year_max=year_max,
         doi=doi,
         pmid=pmid,
+        import_id=import_id,
         sort=sort,
     )
     result = await service.list_studies(session, filters, page)

@@ -47,6 +47,7 @@ class StudyFilters:
     doi: str | None = None
     pmid: str | None = None
     evidence_level: int | None = None
+    import_id: int | None = None
     sort: str = "id"
 
 
@@ -111,6 +112,8 @@ async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]
         statement = statement.where(Study.design == filters.design.value)
     if filters.evidence_level is not None:
         statement = statement.where(Study.evidence_level == filters.evidence_level)
+    if filters.import_id is not None:
+        statement = statement.where(Study.import_id == filters.import_id)
     if filters.year_min is not None:
         statement = statement.where(Study.year >= filters.year_min)
     if filters.year_max is not None:
