@@ -3,15 +3,18 @@
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 import uvicorn
 
 from app import migrate
 from app.auth import keys
+from app.citations.formats.detect import ReferenceFormat
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import ProblemError
-from app.models.enums import KeyScope
+from app.imports.command import CommandFailed, run_command
+from app.models.enums import KeyScope, OnError
 from app.seed import seed
 
 
@@ -78,6 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     revoke = keys_commands.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("name")
 
+    imports = commands.add_parser(
+        "import", help="import a reference file (RIS, BibTeX, CSL-JSON, PubMed XML, ...)"
+    )
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--format", choices=[fmt.value for fmt in ReferenceFormat])
+    imports.add_argument("--dry-run", action="store_true", help="report; write nothing")
+    imports.add_argument(
+        "--on-error", choices=[choice.value for choice in OnError], default=OnError.reject.value
+    )
+    imports.add_argument("--api", metavar="URL", help="send to a running server instead")
+    imports.add_argument("--key", help="API key for --api")
+    imports.add_argument("--verbose", action="store_true", help="a line for every record")
+
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -100,6 +116,20 @@ def main(argv: list[str] | None = None) -> int:
         except ProblemError as error:
             print(f"hair-evidence: {error.detail}", file=sys.stderr)
             return 1
+    elif args.command == "import":
+        try:
+            return run_command(
+                args.file,
+                ReferenceFormat(args.format) if args.format else None,
+                dry_run=args.dry_run,
+                on_error=OnError(args.on_error),
+                api=args.api,
+                key=args.key,
+                verbose=args.verbose,
+            )
+        except (CommandFailed, OSError) as error:
+            print(f"hair-evidence: {error}", file=sys.stderr)
+            return 2
     elif args.command == "serve":
         uvicorn.run(
             "app.asgi:app",

@@ -1,0 +1,117 @@
+"""``hair-evidence import``: straight into the configured database, or through a running API."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+from tqdm import tqdm
+
+from app.auth.keys import COMMAND_LINE
+from app.citations.formats.detect import ReferenceFormat, sniff
+from app.citations.record import UnreadableFile
+from app.config import get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import ProblemError
+from app.imports import service
+from app.imports.report_text import render
+from app.imports.schemas import ImportRead
+from app.models import ImportJob
+from app.models.base import utcnow
+from app.models.enums import ImportStatus, OnError
+
+
+class CommandFailed(Exception):
+    """Printed as it is; the command exits non-zero."""
+
+
+def _read(path: Path) -> tuple[bytes, str]:
+    body = path.read_bytes()
+    try:
+        return body, body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CommandFailed(f"{path} is not UTF-8 (byte {error.start})") from None
+
+
+async def _direct(text: str, options: service.ImportOptions, digest: str) -> ImportRead:
+    settings = get_settings()
+    engine = create_engine(settings)
+    bar = tqdm(unit=" records", desc="importing", leave=False)
+
+    async def advance(processed: int) -> None:
+        bar.update(processed - bar.n)
+
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            job = ImportJob(
+                status=ImportStatus.running.value,
+                format=options.format.value,
+                dry_run=options.dry_run,
+                on_error=options.on_error.value,
+                request_hash=digest,
+                processed=0,
+                started_at=utcnow(),
+            )
+            session.add(job)
+            await session.flush()
+            report = await service.run(session, job, text, COMMAND_LINE, settings, advance)
+            service.finish(job, report)
+            await session.flush()
+            return service.to_read(job)
+    finally:
+        bar.close()
+        await engine.dispose()
+
+
+def _via_api(body: bytes, options: service.ImportOptions, api: str, key: str) -> ImportRead:
+    headers = {"Authorization": f"Bearer {key}"}
+    params = {
+        "format": options.format.value,
+        "dry_run": str(options.dry_run).lower(),
+        "on_error": options.on_error.value,
+    }
+    with httpx.Client(base_url=api.rstrip("/"), headers=headers, timeout=600) as client:
+        response = client.post("/v1/imports", content=body, params=params)
+        if response.status_code == 422 and "import" in response.json():
+            return ImportRead.model_validate(response.json()["import"])
+        if response.status_code not in (200, 202):
+            problem = (
+                response.json() if response.headers.get("content-type", "").endswith("json") else {}
+            )
+            raise CommandFailed(f"{response.status_code}: {problem.get('detail', response.text)}")
+        job = ImportRead.model_validate(response.json())
+        with tqdm(unit=" records", desc="importing", leave=False) as bar:
+            while job.status in (ImportStatus.queued, ImportStatus.running):
+                time.sleep(0.5)
+                job = ImportRead.model_validate(client.get(f"/v1/imports/{job.id}").json())
+                bar.update(job.processed - bar.n)
+        return job
+
+
+def run_command(
+    path: Path,
+    fmt: ReferenceFormat | None,
+    *,
+    dry_run: bool,
+    on_error: OnError,
+    api: str | None,
+    key: str | None,
+    verbose: bool,
+) -> int:
+    body, text = _read(path)
+    try:
+        chosen = fmt or sniff(text)
+    except UnreadableFile as error:
+        raise CommandFailed(f"{path}: {error.reason}") from None
+    options = service.ImportOptions(chosen, dry_run, on_error)
+    if api is not None:
+        if key is None:
+            raise CommandFailed("--api needs --key")
+        job = _via_api(body, options, api, key)
+    else:
+        try:
+            job = asyncio.run(_direct(text, options, service.request_hash(body, options)))
+        except ProblemError as error:
+            raise CommandFailed(error.detail) from None
+    print(render(job, verbose=verbose))
+    return 0 if job.status == ImportStatus.succeeded else 1
