@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.endpoints import router as keys_router
 from app.cautions.endpoints import router as cautions_router
 from app.conditions.endpoints import router as conditions_router
 from app.config import Settings, get_settings
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         sources_router,
         cautions_router,
         imports_router,
+        keys_router,
         history_router,
         health_router,
     ):

@@ -63,9 +63,19 @@ async def create_key(session: AsyncSession, name: str, scope: KeyScope) -> str:
     return f"{_TAG}_{prefix}_{secret}"
 
 
+def _info(key: ApiKey) -> KeyInfo:
+    return KeyInfo(key.name, key.scope, key.prefix, key.created_at, key.revoked_at)
+
+
 async def list_keys(session: AsyncSession) -> list[KeyInfo]:
-    keys = await session.scalars(select(ApiKey).order_by(ApiKey.name))
-    return [KeyInfo(k.name, k.scope, k.prefix, k.created_at, k.revoked_at) for k in keys]
+    return [_info(key) for key in await session.scalars(select(ApiKey).order_by(ApiKey.name))]
+
+
+async def key_info(session: AsyncSession, name: str) -> KeyInfo:
+    key = await session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        raise ResourceNotFound(f"no key is named {name!r}")
+    return _info(key)
 
 
 async def revoke_key(session: AsyncSession, name: str) -> None:
