@@ -1,7 +1,9 @@
 """Settings read from the environment (prefix ``HAIR_EVIDENCE_``, plus ``DATABASE_URL``)."""
 
 from functools import lru_cache
+from typing import Annotated
 
+from fastapi import Depends, Request
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,3 +40,12 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running application was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
     if settings.cors_origins:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
-from app.config import get_settings
+from app.config import SettingsDep
 from app.errors import InvalidParameter
 from app.params import MAX_ID
 
@@ -61,6 +61,7 @@ FIRST_PAGE = PageParams(limit=50, cursor=None, count=False)
 
 
 def page_params(
+    settings: SettingsDep,
     limit: Annotated[
         int | None,
         Query(ge=1, description="Page size (default 50, at most 500)."),
@@ -72,7 +73,6 @@ def page_params(
         bool, Query(description="Also return `total`, the number of matching records.")
     ] = False,
 ) -> PageParams:
-    settings = get_settings()
     if limit is not None and limit > settings.page_size_max:
         raise InvalidParameter("limit", f"must be at most {settings.page_size_max}")
     return PageParams(limit or settings.page_size_default, cursor, count)

@@ -6,7 +6,7 @@ from starlette.responses import Response
 from app.auth.dependencies import WriterDep
 from app.citations.formats.detect import ReferenceFormat, format_for_media_type, sniff
 from app.citations.record import UnreadableFile
-from app.config import get_settings
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
@@ -100,6 +100,7 @@ async def create_import(
     request: Request,
     session: SessionDep,
     actor: WriterDep,
+    settings: SettingsDep,
     format: Annotated[
         ReferenceFormat | None,
         Query(description="The file's format; else taken from Content-Type, else sniffed."),
@@ -120,7 +121,6 @@ async def create_import(
     MEDLINE/nbib or Crossref JSON). Every record is normalised and matched: by DOI or PMID
     to update a stored study, by title and year to flag a probable duplicate. The report
     says what happened to each record. Large files answer 202 and run in the background."""
-    settings = get_settings()
     content_type = request.headers.get("content-type", "")
     body = await _read_body(request, settings.import_max_bytes)
     text = _decode(body, content_type)

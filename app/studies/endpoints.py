@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.auth.dependencies import WriterDep
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.expansion import parse_expand
@@ -83,10 +84,14 @@ async def get_study(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_study(
-    request: Request, session: SessionDep, actor: WriterDep, data: StudyCreate
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    settings: SettingsDep,
+    data: StudyCreate,
 ) -> Response:
     """Add a study (needs a `write` key). Its DOI, PMID and PMCID must be new (409)."""
-    created = await writes.create_study(session, actor, data)
+    created = await writes.create_study(session, actor, data, settings)
     return created_response(request, created, created.links.self)
 
 
@@ -99,13 +104,14 @@ async def update_study(
     request: Request,
     session: SessionDep,
     actor: WriterDep,
+    settings: SettingsDep,
     study_id: ResourceId,
     data: StudyUpdate,
     if_match: IfMatch = None,
 ) -> Response:
     """Change the fields sent (needs a `write` key and `If-Match`); the citation is checked
     again and its warnings recomputed."""
-    updated = await writes.update_study(session, actor, study_id, data, if_match)
+    updated = await writes.update_study(session, actor, study_id, data, if_match, settings)
     return json_response(request, updated)
 
 

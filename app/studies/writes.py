@@ -12,7 +12,7 @@ from app.citations.normalize import InvalidCitation, normalize
 from app.citations.record import Author, Citation, RawCitation
 from app.citations.store import create_study as store_new_study
 from app.citations.store import study_authors, study_values
-from app.config import get_settings
+from app.config import Settings
 from app.editing import (
     Conflict,
     refuse_clearing,
@@ -41,7 +41,9 @@ _CURATED_FIELDS = (
 _DERIVED_WARNINGS = frozenset({"page_range_reversed", "page_span_implausible", "journal_missing"})
 
 
-def _citation(fields: dict[str, Any], authors: list[dict[str, Any]]) -> Citation:
+def _citation(
+    fields: dict[str, Any], authors: list[dict[str, Any]], settings: Settings
+) -> Citation:
     raw = RawCitation(
         title=fields.get("title"),
         authors=[Author(family=a["family"], given=a.get("given")) for a in authors],
@@ -57,7 +59,7 @@ def _citation(fields: dict[str, Any], authors: list[dict[str, Any]]) -> Citation
         abstract=fields.get("abstract"),
     )
     try:
-        return normalize(raw, max_page_span=get_settings().max_plausible_page_span)
+        return normalize(raw, max_page_span=settings.max_plausible_page_span)
     except InvalidCitation as error:
         raise InvalidParameter(error.field, error.reason, location="body") from None
 
@@ -79,9 +81,11 @@ async def _refuse_taken_identifiers(
             raise Conflict(f"study {other} already has the {field} {value}")
 
 
-async def create_study(session: AsyncSession, actor: Actor, data: StudyCreate) -> StudyDetail:
+async def create_study(
+    session: AsyncSession, actor: Actor, data: StudyCreate, settings: Settings
+) -> StudyDetail:
     fields = data.model_dump()
-    citation = _citation(fields, fields["authors"])
+    citation = _citation(fields, fields["authors"], settings)
     await _refuse_taken_identifiers(session, citation, None)
     curated = {name: fields[name] for name in _CURATED_FIELDS}
     study = await store_new_study(session, citation, study_values(citation, curated))
@@ -109,7 +113,12 @@ async def _load(session: AsyncSession, study_id: int) -> Study:
 
 
 async def update_study(
-    session: AsyncSession, actor: Actor, study_id: int, data: StudyUpdate, if_match: str | None
+    session: AsyncSession,
+    actor: Actor,
+    study_id: int,
+    data: StudyUpdate,
+    if_match: str | None,
+    settings: Settings,
 ) -> StudyDetail:
     study = await _load(session, study_id)
     require_current(if_match, await get_study(session, study_id))
@@ -118,7 +127,7 @@ async def update_study(
     current_authors = [{"family": a.family, "given": a.given} for a in study.authors]
     fields = {name: getattr(study, name) for name in _CITATION_FIELDS} | sent
     authors = sent.get("authors", current_authors)
-    citation = _citation(fields, authors)
+    citation = _citation(fields, authors, settings)
     await _refuse_taken_identifiers(session, citation, study_id)
     curated = {name: sent.get(name, getattr(study, name)) for name in _CURATED_FIELDS}
     if "design" in sent and "evidence_level" not in sent:
