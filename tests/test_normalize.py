@@ -104,3 +104,8 @@ def test_unstorable_records_name_the_field(field: str, raw: RawCitation) -> None
 def test_missing_journal_is_a_warning_not_a_rejection() -> None:
     citation = normalize(RawCitation(title="T", year="2001"), max_page_span=150)
     assert [w.code for w in citation.warnings] == ["journal_missing"]
+
+
+@pytest.mark.parametrize("printed", ["145--152", "145–152", " 145 - 152 "])
+def test_page_range_separators_normalise_to_a_hyphen(printed: str) -> None:
+    assert normalize(_raw(pages=printed), max_page_span=150).pages == "145-152"

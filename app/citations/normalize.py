@@ -131,6 +131,8 @@ def _pages(raw: RawCitation, max_span: int) -> tuple[str | None, list[DataQualit
     if not match:
         return printed, []
     first, last = match.groups()
+    # "145--152" (BibTeX) and "145–152" (typeset) are the same range as "145-152".
+    printed = f"{first}-{last}"
     if not (first.isdigit() and last.isdigit()):
         return printed, []
     if int(last) < int(first):

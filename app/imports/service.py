@@ -124,6 +124,7 @@ class _Run:
         self.store = CitationStore(session, import_id=None if job.dry_run else job.id)
         self.first_index: dict[int, int] = {}  # id(study) -> index of the record creating it
         self.records: list[RecordReport] = []
+        self._pending: list[RecordReport] = []  # this batch's reports
         self.counts: Counter[str] = Counter()
 
     def _normalised(
@@ -131,18 +132,14 @@ class _Run:
     ) -> Iterator[tuple[RawCitation, Citation]]:
         for raw in batch:
             if isinstance(raw, UnreadableRecord):
-                self._add(_rejected(raw.index, raw.line, raw.field, raw.reason))
+                self._pending.append(_rejected(raw.index, raw.line, raw.field, raw.reason))
                 continue
             try:
                 citation = normalize(raw, max_page_span=self.settings.max_plausible_page_span)
             except InvalidCitation as error:
-                self._add(_rejected(raw.index, raw.line, error.field, error.reason))
+                self._pending.append(_rejected(raw.index, raw.line, error.field, error.reason))
                 continue
             yield raw, citation
-
-    def _add(self, record: RecordReport) -> None:
-        self.records.append(record)
-        self.counts[record.status.value] += 1
 
     async def batch(self, batch: tuple[RawCitation | UnreadableRecord, ...]) -> None:
         readable = list(self._normalised(batch))
@@ -151,7 +148,7 @@ class _Run:
         await self.store.flush()
         audit = []
         for raw, citation, result in staged:
-            self._add(self._report(raw, citation, result))
+            self._pending.append(self._report(raw, citation, result))
             if result.status is StoreStatus.created:
                 self.first_index[id(result.study)] = raw.index
                 audit.append(self._audit(result, AuditAction.create, created(_fields(result))))
@@ -160,6 +157,11 @@ class _Run:
         if audit and not self.job.dry_run:
             self.session.add_all(audit)
             await self.session.flush()
+        # Rejections were noted while reading: restore file order.
+        for record in sorted(self._pending, key=lambda record: record.index):
+            self.records.append(record)
+            self.counts[record.status.value] += 1
+        self._pending.clear()
 
     def _audit(
         self, result: StoreResult, action: AuditAction, changes: dict[str, Change]
