@@ -94,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--key", help="API key for --api")
     imports.add_argument("--verbose", action="store_true", help="a line for every record")
 
+    resolve = commands.add_parser(
+        "resolve", help="fill studies' empty citation fields from Crossref (DOI) or PubMed (PMID)"
+    )
+    resolve.add_argument(
+        "--study", dest="study_ids", metavar="ID", type=int, nargs="+", action="extend",
+        help="only these studies (default: every study with a DOI or PMID missing a field)",
+    )  # fmt: skip
+    resolve.add_argument("--limit", metavar="N", type=int, help="look up at most N studies")
+
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -130,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         except (CommandFailed, OSError) as error:
             print(f"hair-evidence: {error}", file=sys.stderr)
             return 2
+    elif args.command == "resolve":
+        from app.citations.enrich import resolve_command
+
+        return resolve_command(args.study_ids, args.limit)
     elif args.command == "serve":
         uvicorn.run(
             "app.asgi:app",

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=100_000_000, ge=1)
     import_batch_size: int = Field(default=500, ge=1)
     sql_echo: bool = False
+    # Metadata enrichment (hair-evidence resolve) from Crossref and PubMed E-utilities.
+    enrich_crossref_base_url: str = "https://api.crossref.org"
+    enrich_eutils_base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    enrich_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Retries after the first attempt, on 429, 5xx and network errors.
+    enrich_retries: int = Field(default=3, ge=0)
+    # The first retry waits this long, each later one twice as long (unless Retry-After says).
+    enrich_backoff_seconds: float = Field(default=1.0, ge=0)
+    # Sent to Crossref (mailto, User-Agent) and NCBI (email) as the polite contact; None: none.
+    enrich_mailto: str | None = None
 
     @field_validator("database_url")
     @classmethod
