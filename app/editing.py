@@ -63,7 +63,17 @@ async def guarded_flush(session: AsyncSession, what: str) -> AsyncIterator[None]
         ) from None
 
 
-_BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
+# Bookkeeping and look-up columns: history records the fields people write.
+_BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version", "doi_key", "title_key"})
+_NOUNS = {
+    "studies": "study",
+    "side-effects": "side effect",
+    "side-effect-reports": "side-effect report",
+}
+
+
+def noun(resource: str) -> str:
+    return _NOUNS.get(resource, resource.removesuffix("s"))
 
 
 def snapshot(row: Any) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def snapshot(row: Any) -> dict[str, Any]:
 async def save_new(
     session: AsyncSession, actor: Actor, row: Any, *, resource: str, key: Callable[[], str]
 ) -> None:
-    async with guarded_flush(session, f"this {resource.rstrip('s')}"):
+    async with guarded_flush(session, f"this {noun(resource)}"):
         session.add(row)
     await record(
         session, actor, resource=resource, resource_id=row.id, resource_key=key(),
@@ -114,7 +124,7 @@ async def save_applied(
     if not changes:
         return
     row.updated_at = utcnow()  # bumps the version even when only child rows changed
-    async with guarded_flush(session, f"{resource.rstrip('s')} {key()}"):
+    async with guarded_flush(session, f"{noun(resource)} {key()}"):
         pass
     await record(
         session, actor, resource=resource, resource_id=row.id, resource_key=key(),
@@ -124,7 +134,7 @@ async def save_applied(
 
 async def remove(session: AsyncSession, actor: Actor, row: Any, *, resource: str, key: str) -> None:
     before, row_id = snapshot(row), row.id
-    async with guarded_flush(session, f"{resource.rstrip('s')} {key}"):
+    async with guarded_flush(session, f"{noun(resource)} {key}"):
         await session.delete(row)
     await record(
         session, actor, resource=resource, resource_id=row_id, resource_key=key,

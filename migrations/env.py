@@ -1,6 +1,7 @@
 """Alembic environment: async engines, batch mode on SQLite, models as the target."""
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -8,9 +9,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.models import Base
+from app.models.base import UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations stay static: our column types are written as the SQLAlchemy types they wrap.
+    if kind == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _configure(connection: Connection) -> None:
@@ -20,6 +29,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        render_item=_render_item,
     )
 
 

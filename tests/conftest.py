@@ -69,8 +69,15 @@ async def client(
     app.state.engine = engine
 
     async def _test_session() -> AsyncIterator[AsyncSession]:
-        yield session
+        # What the test staged is the state a request finds; then, as app.db.get_session does,
+        # commit on success and roll back what a refused request did.
         await session.commit()
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
     app.dependency_overrides[get_session] = _test_session
     transport = httpx.ASGITransport(app=app)

@@ -109,3 +109,10 @@ def test_missing_journal_is_a_warning_not_a_rejection() -> None:
 @pytest.mark.parametrize("printed", ["145--152", "145–152", " 145 - 152 "])
 def test_page_range_separators_normalise_to_a_hyphen(printed: str) -> None:
     assert normalize(_raw(pages=printed), max_page_span=150).pages == "145-152"
+
+
+def test_medline_abbreviated_last_pages_are_expanded() -> None:
+    assert normalize(_raw(pages="244-55"), max_page_span=150).pages == "244-255"
+    assert normalize(_raw(pages="1203-9"), max_page_span=150).pages == "1203-1209"
+    reversed_range = normalize(_raw(pages="596-592"), max_page_span=150)
+    assert [w.code for w in reversed_range.warnings] == ["page_range_reversed"]

@@ -131,6 +131,9 @@ def _pages(raw: RawCitation, max_span: int) -> tuple[str | None, list[DataQualit
     if not match:
         return printed, []
     first, last = match.groups()
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        # MEDLINE abbreviates the last page: "244-55" is 244-255.
+        last = first[: len(first) - len(last)] + last
     # "145--152" (BibTeX) and "145–152" (typeset) are the same range as "145-152".
     printed = f"{first}-{last}"
     if not (first.isdigit() and last.isdigit()):

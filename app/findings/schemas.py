@@ -88,7 +88,7 @@ Count = Annotated[int, Field(ge=0, le=100_000_000)]
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
 
-class FindingNumbersIn(BaseModel):
+class FindingNumbersPatch(BaseModel):
     """Numbers as the source reports them: an estimate with its measure and a confidence
     interval or standard error, and/or each arm's events and totals or mean, SD and size."""
 
@@ -109,6 +109,10 @@ class FindingNumbersIn(BaseModel):
     mean_comparator: Number | None = None
     sd_comparator: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
     time_point: ShortText | None = None
+
+
+class FindingNumbersIn(FindingNumbersPatch):
+    """The numbers of a finding, checked for consistency as a whole."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "FindingNumbersIn":
@@ -172,4 +176,6 @@ class FindingUpdate(BaseModel):
     certainty: Certainty | None = None
     summary: LongText | None = None
     quote: LongText | None = None
-    numbers: FindingNumbersIn | None = None
+    numbers: FindingNumbersPatch | None = Field(
+        default=None, description="Merged into the stored numbers, then checked as a whole."
+    )

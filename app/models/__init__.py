@@ -12,6 +12,12 @@ from app.models.source import Source
 from app.models.study import Study, StudyAuthor
 from app.models.treatment import Treatment, TreatmentAlias, TreatmentComponent
 
+# Ids are part of the API: on SQLite, AUTOINCREMENT keeps a deleted row's id from being
+# handed to a new one (PostgreSQL sequences never reuse ids anyway).
+for _table in Base.metadata.tables.values():
+    if len(_table.primary_key.columns) == 1:
+        _table.dialect_options["sqlite"]["autoincrement"] = True
+
 __all__ = [
     "ApiKey",
     "AuditEntry",

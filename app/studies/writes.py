@@ -15,6 +15,7 @@ from app.citations.store import study_authors, study_values
 from app.config import Settings
 from app.editing import (
     Conflict,
+    guarded_flush,
     refuse_clearing,
     refuse_if_used,
     remove,
@@ -37,6 +38,8 @@ _CURATED_FIELDS = (
     "design", "pilot", "species", "sample_size", "duration_weeks", "blinding",
     "evidence_level", "retracted",
 )  # fmt: skip
+# Kept for look-ups, reported through the fields they derive from.
+_DERIVED_COLUMNS = ("doi_key", "title_key")
 # Warnings that normalising recomputes; others (from imports) are kept.
 _DERIVED_WARNINGS = frozenset({"page_range_reversed", "page_span_implausible", "journal_missing"})
 
@@ -88,7 +91,8 @@ async def create_study(
     citation = _citation(fields, fields["authors"], settings)
     await _refuse_taken_identifiers(session, citation, None)
     curated = {name: fields[name] for name in _CURATED_FIELDS}
-    study = await store_new_study(session, citation, study_values(citation, curated))
+    async with guarded_flush(session, "the study"):  # a concurrent twin is a 409, not a 500
+        study = await store_new_study(session, citation, study_values(citation, curated))
     await record(
         session, actor, resource=RESOURCE, resource_id=study.id, resource_key=str(study.id),
         action=AuditAction.create,
@@ -130,15 +134,20 @@ async def update_study(
     citation = _citation(fields, authors, settings)
     await _refuse_taken_identifiers(session, citation, study_id)
     curated = {name: sent.get(name, getattr(study, name)) for name in _CURATED_FIELDS}
-    if "design" in sent and "evidence_level" not in sent:
+    if sent.get("design", study.design) != study.design and "evidence_level" not in sent:
         curated["evidence_level"] = None  # re-derived from the new design
     values = study_values(citation, curated)
     kept = [w for w in study.warnings if w["code"] not in _DERIVED_WARNINGS]
     values["warnings"] = kept + [w.as_dict() for w in citation.warnings if w.as_dict() not in kept]
     changes = apply_changes(study, values)
     if authors != current_authors:
+        # The old rows go first: (study, position) is unique.
+        study.authors = []
+        await session.flush()
         study.authors = study_authors(citation)
         changes["authors"] = (current_authors, authors)
+    for derived in _DERIVED_COLUMNS:
+        changes.pop(derived, None)
     await save_applied(session, actor, study, changes, resource=RESOURCE, key=lambda: str(study_id))
     return await get_study(session, study_id)
 

@@ -88,6 +88,15 @@ async def _check_slug_free(session: AsyncSession, slug: str) -> None:
         raise Conflict(f"a treatment with the slug {slug!r} already exists")
 
 
+async def _replace_aliases(session: AsyncSession, treatment: Treatment, aliases: list[str]) -> None:
+    # Removed rows are deleted before new ones are inserted: an alias kept is never unique twice.
+    for alias in [a for a in treatment.aliases if a.alias not in aliases]:
+        treatment.aliases.remove(alias)
+    await session.flush()
+    kept = {alias.alias for alias in treatment.aliases}
+    treatment.aliases.extend(TreatmentAlias(alias=alias) for alias in aliases if alias not in kept)
+
+
 def _snapshot(treatment: Treatment) -> dict[str, Any]:
     return {
         **{name: getattr(treatment, name) for name in _SCALARS},
@@ -132,7 +141,7 @@ async def update_treatment(
         aliases = sorted(set(sent["aliases"] or []))
         await _check_aliases(session, aliases, treatment.id)
         if aliases != before["aliases"]:
-            treatment.aliases = [TreatmentAlias(alias=alias) for alias in aliases]
+            await _replace_aliases(session, treatment, aliases)
     if "components" in sent or "kind" in sent:
         wanted = sent.get("components")
         if wanted is None:
