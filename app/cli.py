@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "--on-error", choices=[choice.value for choice in OnError], default=OnError.reject.value
     )
+    imports.add_argument(
+        "--resolve", action="store_true", help="then fill empty fields from Crossref or PubMed"
+    )
     imports.add_argument("--api", metavar="URL", help="send to a running server instead")
     imports.add_argument("--key", help="API key for --api")
     imports.add_argument("--verbose", action="store_true", help="a line for every record")
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                 ReferenceFormat(args.format) if args.format else None,
                 dry_run=args.dry_run,
                 on_error=OnError(args.on_error),
+                resolve=args.resolve,
                 api=args.api,
                 key=args.key,
                 verbose=args.verbose,

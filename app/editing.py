@@ -7,14 +7,14 @@ from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.keys import Actor
 from app.changes import Change, apply_changes
-from app.errors import InvalidParameter, ProblemError
+from app.errors import InvalidParameter, ProblemError, ResourceNotFound
 from app.history.service import created, deleted, record
 from app.models.base import utcnow
 from app.models.enums import AuditAction
@@ -155,3 +155,20 @@ async def refuse_if_used(
     used_by = [label for label, clause in uses.items() if await session.scalar(select(clause))]
     if used_by:
         raise Conflict(f"{what} is still referred to by {', '.join(used_by)}; remove those first")
+
+
+async def load_for_change(
+    session: AsyncSession, column: Any, value: Any, noun: str, *options: Any
+) -> Any:
+    """The row to change, found by its slug or id; a 404 naming both otherwise."""
+    row = await session.scalar(select(column.class_).where(column == value).options(*options))
+    if row is None:
+        shown = repr(value) if isinstance(value, str) else value
+        raise ResourceNotFound(f"no {noun} has the {column.key} {shown}")
+    return row
+
+
+async def refuse_taken(session: AsyncSession, column: Any, value: Any, noun: str) -> None:
+    """409 when another row already holds this unique value."""
+    if await session.scalar(select(exists().where(column == value))):
+        raise Conflict(f"a {noun} with the {column.key} {value!r} already exists")

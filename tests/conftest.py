@@ -15,11 +15,15 @@ from app.main import create_app
 from app.models.enums import KeyScope
 from app.resources import resource_dir
 from app.seed import seed
-from tests.databases import fresh_database
+from tests.databases import drop_created_databases, fresh_database
 
 # The article the seed quotes; seed_data keeps a copy so a clone can prove its quotes alone.
 ARTICLE = resource_dir("seed_data") / "source-article.txt"
 SHARED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "source-article.txt"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_created_databases()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

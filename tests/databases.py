@@ -13,19 +13,34 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 # CI sets this so that an unreachable server fails the run instead of skipping half of it.
 POSTGRES_REQUIRED = os.environ.get("HAIR_EVIDENCE_REQUIRE_POSTGRES", "") == "1"
+# Databases carry the run's process id, so two runs on one server (a developer's and CI's)
+# never drop each other's; each run drops its own at the end.
+RUN_SUFFIX = f"_{os.getpid()}"
+_created: list[str] = []
 
 
-async def _recreate(name: str) -> None:
+async def _recreate(name: str, *, create: bool = True) -> None:
     connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
 
 
+def drop_created_databases() -> None:
+    for name in _created:
+        try:
+            asyncio.run(_recreate(name, create=False))
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            pass  # the server went away; nothing left to tidy
+    _created.clear()
+
+
 def fresh_postgres_database(name: str) -> str:
     """An empty database on the local server, or a skip (a failure where it is required)."""
+    name += RUN_SUFFIX
     try:
         asyncio.run(_recreate(name))
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
@@ -33,6 +48,8 @@ def fresh_postgres_database(name: str) -> str:
         if POSTGRES_REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
+    if name not in _created:
+        _created.append(name)
     url = make_url(POSTGRES_ADMIN_URL).set(database=name)
     return url.render_as_string(hide_password=False)
 

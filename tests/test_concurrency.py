@@ -20,7 +20,7 @@ from app.auth.keys import create_key
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.main import create_app
-from app.models import ApiKey, AuditEntry, Condition, Source, Study, Treatment
+from app.models import ApiKey, AuditEntry, Condition, ImportJob, Source, Study, Treatment
 from app.models.enums import KeyScope
 from tests.factories import unique
 
@@ -214,4 +214,54 @@ async def test_concurrent_creates_of_one_identity_let_exactly_one_win(
             await session.execute(delete(ApiKey).where(ApiKey.name == key_name))
         async with AsyncSession(own_engine) as session:
             assert not (await session.scalars(ids)).all()
+        await own_engine.dispose()
+
+
+async def test_two_clients_importing_one_file_at_once_create_each_study_once(
+    settings: Settings, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is a PostgreSQL matter")
+    own_engine = create_engine(settings)
+    tag, key_name = unique("twin"), unique("twin-importer")
+    # Records with and without identifiers: the second kind is matched by title and year only.
+    body = "".join(
+        f"TY  - JOUR\nTI  - Twin import {tag} record {i}\nPY  - 2024\nT2  - Fictional Journal\n"
+        + (f"DO  - 10.5555/twin.{tag}.{i}\n" if i % 2 else "")
+        + "ER  - \n\n"
+        for i in range(6)
+    ).encode()
+    try:
+        async with AsyncSession(own_engine) as session, session.begin():
+            key = await create_key(session, key_name, KeyScope.write)
+        headers = {"Authorization": f"Bearer {key}"}
+        async with _own_client(settings, own_engine) as client:
+            first, second = await asyncio.gather(
+                client.post("/v1/imports", content=body, headers=headers),
+                client.post("/v1/imports", content=body, headers=headers),
+            )
+        assert first.status_code == second.status_code == 200, (first.text, second.text)
+        counts = sorted(
+            (r.json()["report"]["counts"]["created"], r.json()["report"]["counts"]["unchanged"])
+            for r in (first, second)
+        )
+        assert counts == [(0, 6), (6, 0)]
+        async with AsyncSession(own_engine) as session:
+            stored = await session.scalars(
+                select(Study.title).where(Study.title.like(f"Twin import {tag} %"))
+            )
+            assert sorted(stored) == sorted(f"Twin import {tag} record {i}" for i in range(6))
+    finally:
+        async with AsyncSession(own_engine) as session, session.begin():
+            ids = select(Study.id).where(Study.title.like(f"Twin import {tag} %"))
+            await session.execute(
+                delete(AuditEntry).where(
+                    AuditEntry.resource == "studies", AuditEntry.resource_id.in_(ids)
+                )
+            )
+            await session.execute(delete(Source).where(Source.study_id.in_(ids)))
+            await session.execute(delete(Study).where(Study.title.like(f"Twin import {tag} %")))
+            key_id = select(ApiKey.id).where(ApiKey.name == key_name).scalar_subquery()
+            await session.execute(delete(ImportJob).where(ImportJob.key_id == key_id))
+            await session.execute(delete(ApiKey).where(ApiKey.name == key_name))
         await own_engine.dispose()

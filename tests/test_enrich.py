@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -28,7 +28,7 @@ import httpx
 import pytest
 import yaml
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth.keys import COMMAND_LINE
 from app.citations.enrich import (
@@ -45,6 +45,8 @@ from app.citations.enrich import (
 )
 from app.citations.store import title_key
 from app.config import Settings
+from app.db import get_session
+from app.main import create_app
 from app.models import AuditEntry, Study
 from tests.databases import fresh_database
 from tests.factories import make_study, unique
@@ -659,3 +661,33 @@ def test_resolve_command(recorded: Recorded, tmp_path: Path) -> None:
         "resolve: 0 updated, 0 unchanged, 0 not found, 1 failed, 0 skipped",
     ]
     _run(env, "resolve", "--limit", "0", expect=2)
+
+
+async def test_an_import_can_resolve_what_its_file_left_empty(
+    session: AsyncSession, recorded: Recorded, engine: AsyncEngine, writer: dict[str, str]
+) -> None:
+    app = create_app(settings_for(recorded), engine=engine)
+
+    async def _test_session() -> AsyncIterator[AsyncSession]:
+        await session.commit()
+        yield session
+        await session.commit()
+
+    app.dependency_overrides[get_session] = _test_session
+    body = f"TY  - JOUR\nTI  - A record with only a DOI\nDO  - {CROSSREF_DOI}\nER  - \n"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post(
+            "/v1/imports", content=body, headers=writer, params={"resolve": "true"}
+        )
+        assert response.status_code == 200, response.text
+        report = response.json()["report"]
+        (record,) = report["records"]
+        assert record["status"] == "created"
+        (resolved,) = report["resolved"]
+        assert resolved.startswith(f"study {record['study_id']}: filled authors, issue, journal")
+        study = (await client.get(record["href"])).json()
+    assert study["journal"] == crossref_work()["container-title"][0]
+    assert study["title"] == "A record with only a DOI"  # what the file gave is kept
+    [request] = recorded.requests_to("crossref")
+    assert request.path == f"/crossref/works/{CROSSREF_DOI}"

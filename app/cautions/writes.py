@@ -7,8 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.keys import Actor
 from app.cautions.schemas import CautionCreate, CautionRead, CautionUpdate
 from app.cautions.service import get_caution
-from app.editing import refuse_clearing, remove, require_current, save_changes, save_new
-from app.errors import InvalidParameter, ResourceNotFound
+from app.editing import (
+    load_for_change,
+    refuse_clearing,
+    remove,
+    require_current,
+    save_changes,
+    save_new,
+)
+from app.errors import InvalidParameter
 from app.lookups import check_source_id, resolve_treatment_id
 from app.models import Caution
 
@@ -42,9 +49,7 @@ async def create_caution(session: AsyncSession, actor: Actor, data: CautionCreat
 
 
 async def _load(session: AsyncSession, caution_id: int) -> Caution:
-    caution = await session.get(Caution, caution_id)
-    if caution is None:
-        raise ResourceNotFound(f"no caution has the id {caution_id}")
+    caution: Caution = await load_for_change(session, Caution.id, caution_id, "caution")
     return caution
 
 

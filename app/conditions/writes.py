@@ -1,36 +1,33 @@
 """Creating, changing and deleting conditions."""
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
 from app.conditions.schemas import ConditionCreate, ConditionDetail, ConditionUpdate
 from app.conditions.service import get_condition
 from app.editing import (
-    Conflict,
+    load_for_change,
     refuse_clearing,
     refuse_if_used,
+    refuse_taken,
     remove,
     require_current,
     save_changes,
     save_new,
 )
-from app.errors import ResourceNotFound
 from app.models import Condition, Finding
 
 RESOURCE = "conditions"
 
 
 async def _load(session: AsyncSession, slug: str) -> Condition:
-    condition = await session.scalar(select(Condition).where(Condition.slug == slug))
-    if condition is None:
-        raise ResourceNotFound(f"no condition has the slug {slug!r}")
+    condition: Condition = await load_for_change(session, Condition.slug, slug, "condition")
     return condition
 
 
 async def _check_slug_free(session: AsyncSession, slug: str) -> None:
-    if await session.scalar(select(exists().where(Condition.slug == slug))):
-        raise Conflict(f"a condition with the slug {slug!r} already exists")
+    await refuse_taken(session, Condition.slug, slug, "condition")
 
 
 async def create_condition(

@@ -6,8 +6,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
-from app.editing import refuse_clearing, remove, require_current, save_changes, save_new
-from app.errors import InvalidParameter, ResourceNotFound
+from app.editing import (
+    load_for_change,
+    refuse_clearing,
+    remove,
+    require_current,
+    save_changes,
+    save_new,
+)
+from app.errors import InvalidParameter
 from app.findings.schemas import FindingCreate, FindingNumbersIn, FindingRead, FindingUpdate
 from app.findings.service import get_finding
 from app.lookups import (
@@ -91,9 +98,7 @@ async def create_finding(session: AsyncSession, actor: Actor, data: FindingCreat
 
 
 async def _load(session: AsyncSession, finding_id: int) -> Finding:
-    finding = await session.get(Finding, finding_id)
-    if finding is None:
-        raise ResourceNotFound(f"no finding has the id {finding_id}")
+    finding: Finding = await load_for_change(session, Finding.id, finding_id, "finding")
     return finding
 
 

@@ -48,6 +48,7 @@ async def _direct(text: str, options: service.ImportOptions, digest: str) -> Imp
                 format=options.format.value,
                 dry_run=options.dry_run,
                 on_error=options.on_error.value,
+                resolve=options.resolve,
                 request_hash=digest,
                 processed=0,
                 started_at=utcnow(),
@@ -69,6 +70,7 @@ def _via_api(body: bytes, options: service.ImportOptions, api: str, key: str) ->
         "format": options.format.value,
         "dry_run": str(options.dry_run).lower(),
         "on_error": options.on_error.value,
+        "resolve": str(options.resolve).lower(),
     }
     with httpx.Client(base_url=api.rstrip("/"), headers=headers, timeout=600) as client:
         response = client.post("/v1/imports", content=body, params=params)
@@ -94,6 +96,7 @@ def run_command(
     *,
     dry_run: bool,
     on_error: OnError,
+    resolve: bool = False,
     api: str | None,
     key: str | None,
     verbose: bool,
@@ -103,7 +106,7 @@ def run_command(
         chosen = fmt or sniff(text)
     except UnreadableFile as error:
         raise CommandFailed(f"{path}: {error.reason}") from None
-    options = service.ImportOptions(chosen, dry_run, on_error)
+    options = service.ImportOptions(chosen, dry_run, on_error, resolve)
     if api is not None:
         if key is None:
             raise CommandFailed("--api needs --key")

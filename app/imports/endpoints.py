@@ -110,6 +110,10 @@ async def create_import(
         OnError,
         Query(description="`reject`: one bad record rejects the file; `skip`: import the rest."),
     ] = OnError.reject,
+    resolve: Annotated[
+        bool,
+        Query(description="Then fill the studies' empty fields from Crossref or PubMed."),
+    ] = False,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -124,7 +128,7 @@ async def create_import(
     content_type = request.headers.get("content-type", "")
     body = await _read_body(request, settings.import_max_bytes)
     text = _decode(body, content_type)
-    options = service.ImportOptions(_format(format, content_type, text), dry_run, on_error)
+    options = service.ImportOptions(_format(format, content_type, text), dry_run, on_error, resolve)
     digest = service.request_hash(body, options)
     if idempotency_key is not None:
         replay = await service.find_replay(session, actor, idempotency_key, digest)
@@ -136,6 +140,7 @@ async def create_import(
         format=options.format.value,
         dry_run=dry_run,
         on_error=on_error.value,
+        resolve=resolve,
         key_id=actor.key_id,
         idempotency_key=idempotency_key,
         request_hash=digest,

@@ -39,4 +39,5 @@ def render(job: ImportRead, *, verbose: bool = False) -> str:
         for record in job.report.records
         if verbose or record.status not in _QUIET or record.warnings
     ]
+    lines += [f"  resolved {line}" for line in job.report.resolved]
     return "\n".join(lines)

@@ -60,6 +60,10 @@ class ImportReport(BaseModel):
     on_error: OnError
     counts: ImportCounts
     records: list[RecordReport]
+    resolved: list[str] = Field(
+        default_factory=list,
+        description="With resolve=true: what Crossref or PubMed filled in, study by study.",
+    )
 
 
 class ImportLinks(BaseModel):
@@ -75,6 +79,7 @@ class ImportRead(BaseModel):
     format: ReferenceFormat
     dry_run: bool
     on_error: OnError
+    resolve: bool
     processed: int
     total: int | None
     error: str | None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
 from app.changes import Change
+from app.citations.enrich import EnrichClient, describe, enrich_studies
 from app.citations.formats.detect import ReferenceFormat, read_references
 from app.citations.normalize import InvalidCitation, normalize
 from app.citations.record import Citation, RawCitation, UnreadableFile, UnreadableRecord
@@ -62,11 +63,13 @@ class ImportOptions:
     format: ReferenceFormat
     dry_run: bool = False
     on_error: OnError = OnError.reject
+    resolve: bool = False
 
 
 def request_hash(body: bytes, options: ImportOptions) -> str:
     digest = hashlib.sha256(body)
-    digest.update(f"|{options.format}|{options.dry_run}|{options.on_error}".encode())
+    flags = f"|{options.format}|{options.dry_run}|{options.on_error}|{options.resolve}"
+    digest.update(flags.encode())
     return digest.hexdigest()
 
 
@@ -81,6 +84,7 @@ def to_read(job: ImportJob) -> ImportRead:
         format=job.format,
         dry_run=job.dry_run,
         on_error=job.on_error,
+        resolve=job.resolve,
         processed=job.processed,
         total=job.total,
         error=job.error,
@@ -265,9 +269,24 @@ async def run(
         raise UnreadableImport("the file holds no records")
     if job.dry_run or (report.counts.rejected and job.on_error == OnError.reject):
         await savepoint.rollback()
-    else:
-        await savepoint.commit()
+        return report
+    await savepoint.commit()
+    if job.resolve:
+        report.resolved = await _resolve(session, report, actor, settings)
     return report
+
+
+async def _resolve(
+    session: AsyncSession, report: ImportReport, actor: Actor, settings: Settings
+) -> list[str]:
+    """Fill what the file left empty from Crossref or PubMed, for the studies it touched."""
+    touched = (RecordStatus.created, RecordStatus.updated)
+    ids = sorted({r.study_id for r in report.records if r.status in touched and r.study_id})
+    if not ids:
+        return []
+    async with EnrichClient.from_settings(settings) as client:
+        enriched = await enrich_studies(session, client, actor, study_ids=ids)
+    return [describe(result) for result in enriched.results]
 
 
 def finish(job: ImportJob, report: ImportReport) -> None:

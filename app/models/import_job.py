@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin, UTCDateTime, enum_check
@@ -22,6 +22,8 @@ class ImportJob(TimestampMixin, Base):
     format: Mapped[str] = mapped_column(String(16))
     dry_run: Mapped[bool] = mapped_column(Boolean)
     on_error: Mapped[str] = mapped_column(String(16))
+    # Also fill the imported studies' empty fields from Crossref or PubMed.
+    resolve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     key_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
     )

@@ -2,20 +2,21 @@
 
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
 from app.editing import (
-    Conflict,
+    load_for_change,
     refuse_clearing,
     refuse_if_used,
+    refuse_taken,
     remove,
     require_current,
     save_changes,
     save_new,
 )
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import InvalidParameter
 from app.lookups import (
     check_source_id,
     check_study_id,
@@ -39,15 +40,12 @@ REPORTS = "side-effect-reports"
 
 
 async def _load(session: AsyncSession, slug: str) -> SideEffect:
-    side_effect = await session.scalar(select(SideEffect).where(SideEffect.slug == slug))
-    if side_effect is None:
-        raise ResourceNotFound(f"no side effect has the slug {slug!r}")
+    side_effect: SideEffect = await load_for_change(session, SideEffect.slug, slug, "side effect")
     return side_effect
 
 
 async def _check_slug_free(session: AsyncSession, slug: str) -> None:
-    if await session.scalar(select(exists().where(SideEffect.slug == slug))):
-        raise Conflict(f"a side effect with the slug {slug!r} already exists")
+    await refuse_taken(session, SideEffect.slug, slug, "side effect")
 
 
 async def create_side_effect(
@@ -121,9 +119,9 @@ async def create_report(
 
 
 async def _load_report(session: AsyncSession, report_id: int) -> SideEffectReport:
-    report = await session.get(SideEffectReport, report_id)
-    if report is None:
-        raise ResourceNotFound(f"no side-effect report has the id {report_id}")
+    report: SideEffectReport = await load_for_change(
+        session, SideEffectReport.id, report_id, "side-effect report"
+    )
     return report
 
 

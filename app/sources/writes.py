@@ -2,20 +2,21 @@
 
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
 from app.editing import (
     Conflict,
+    load_for_change,
     refuse_clearing,
     refuse_if_used,
+    refuse_taken,
     remove,
     require_current,
     save_changes,
     save_new,
 )
-from app.errors import ResourceNotFound
 from app.models import Caution, Finding, SideEffectReport, Source
 from app.models.enums import SourceKind
 from app.sources.schemas import SourceCreate, SourceRead, SourceUpdate
@@ -29,14 +30,11 @@ def _values(sent: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _check_key_free(session: AsyncSession, key: str) -> None:
-    if await session.scalar(select(exists().where(Source.key == key))):
-        raise Conflict(f"a source with the key {key!r} already exists")
+    await refuse_taken(session, Source.key, key, "source")
 
 
 async def _load_secondary(session: AsyncSession, source_id: int) -> Source:
-    source = await session.get(Source, source_id)
-    if source is None:
-        raise ResourceNotFound(f"no source has the id {source_id}")
+    source: Source = await load_for_change(session, Source.id, source_id, "source")
     if source.kind == SourceKind.study:
         raise Conflict(f"source {source_id} is a study's own source; change the study instead")
     return source

@@ -16,13 +16,14 @@ from app.config import Settings
 from app.editing import (
     Conflict,
     guarded_flush,
+    load_for_change,
     refuse_clearing,
     refuse_if_used,
     remove,
     require_current,
     save_applied,
 )
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import InvalidParameter
 from app.history.service import created, record
 from app.models import Caution, Finding, SideEffectReport, Source, Study
 from app.models.enums import AuditAction
@@ -108,11 +109,9 @@ def _snapshot(study: Study) -> dict[str, Any]:
 
 
 async def _load(session: AsyncSession, study_id: int) -> Study:
-    study = await session.scalar(
-        select(Study).where(Study.id == study_id).options(selectinload(Study.authors))
+    study: Study = await load_for_change(
+        session, Study.id, study_id, "study", selectinload(Study.authors)
     )
-    if study is None:
-        raise ResourceNotFound(f"no study has the id {study_id}")
     return study
 
 

@@ -11,12 +11,14 @@ from app.changes import apply_changes
 from app.editing import (
     Conflict,
     guarded_flush,
+    load_for_change,
     refuse_clearing,
     refuse_if_used,
+    refuse_taken,
     require_current,
     save_applied,
 )
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import InvalidParameter
 from app.history.service import created, deleted, record
 from app.models import (
     Caution,
@@ -35,13 +37,14 @@ _SCALARS = ("slug", "name", "kind", "description", "mechanism", "setting")
 
 
 async def _load(session: AsyncSession, slug: str) -> Treatment:
-    treatment = await session.scalar(
-        select(Treatment)
-        .where(Treatment.slug == slug)
-        .options(selectinload(Treatment.aliases), selectinload(Treatment.components))
+    treatment: Treatment = await load_for_change(
+        session,
+        Treatment.slug,
+        slug,
+        "treatment",
+        selectinload(Treatment.aliases),
+        selectinload(Treatment.components),
     )
-    if treatment is None:
-        raise ResourceNotFound(f"no treatment has the slug {slug!r}")
     return treatment
 
 
@@ -84,8 +87,7 @@ async def _check_aliases(
 
 
 async def _check_slug_free(session: AsyncSession, slug: str) -> None:
-    if await session.scalar(select(exists().where(Treatment.slug == slug))):
-        raise Conflict(f"a treatment with the slug {slug!r} already exists")
+    await refuse_taken(session, Treatment.slug, slug, "treatment")
 
 
 async def _replace_aliases(session: AsyncSession, treatment: Treatment, aliases: list[str]) -> None:

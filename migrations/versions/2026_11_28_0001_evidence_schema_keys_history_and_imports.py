@@ -166,6 +166,7 @@ def upgrade() -> None:
         sa.Column("format", sa.String(length=16), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("on_error", sa.String(length=16), nullable=False),
+        sa.Column("resolve", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("key_id", sa.Integer(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
