@@ -18,6 +18,7 @@ from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
 from app.imports.endpoints import router as imports_router
 from app.middleware import HeadAsGet
+from app.search.endpoints import router as search_router
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
 from app.side_effects.endpoints import router as side_effects_router
 from app.sources.endpoints import router as sources_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             expose_headers=["ETag", "Link", "Location"],
         )
     for router in (
+        search_router,
         treatments_router,
         conditions_router,
         studies_router,

@@ -7,6 +7,19 @@ from app.config import get_settings
 from app.db import async_url
 from app.resources import resource_dir
 
+# Full-text structures the migration creates by hand, per engine, that the models cannot
+# describe: autogenerate must neither drop nor recreate them.
+_ENGINE_OWNED_TABLES = ("search_fts",)
+_ENGINE_OWNED = {("column", "document"), ("index", "ix_search_entries_document")}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    if type_ == "table" and name is not None and name.startswith(_ENGINE_OWNED_TABLES):
+        return False
+    return (type_, name) not in _ENGINE_OWNED
+
 
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config()

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from app.migrate import include_object
 from app.models import Base
 from app.models.base import UTCDateTime
 
@@ -30,6 +31,7 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=False,
         render_item=_render_item,
+        include_object=include_object,
     )
 
 

@@ -13,19 +13,24 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import migrate
 from app.db import async_url
+from app.migrate import include_object
 from app.models import Base
 from tests.databases import fresh_database
 
 
 def _diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "render_as_batch": True}
+        connection,
+        opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
     )
     return list(compare_metadata(context, Base.metadata))
 
 
 def _tables(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
+    # SQLite's FTS5 shadow tables belong to the full-text index, not to the models.
+    return {
+        name for name in inspect(connection).get_table_names() if not name.startswith("search_fts")
+    }
 
 
 def _run(url: str, check: Any) -> Any:

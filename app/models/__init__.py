@@ -7,6 +7,7 @@ from app.models.caution import Caution
 from app.models.condition import Condition
 from app.models.finding import Finding
 from app.models.import_job import ImportJob
+from app.models.search_entry import SearchEntry
 from app.models.side_effect import SideEffect, SideEffectReport
 from app.models.source import Source
 from app.models.study import Study, StudyAuthor
@@ -22,6 +23,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "ImportJob",
+    "SearchEntry",
     "Base",
     "Caution",
     "Condition",

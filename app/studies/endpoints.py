@@ -43,6 +43,15 @@ async def list_studies(
     import_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Created by this import.")
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=500,
+            description="Full-text search of title, abstract, authors and journal: words, "
+            '"phrases", prefixes (`minox*`).',
+        ),
+    ] = None,
     sort: Annotated[str, Query(description=f"One of: {', '.join(service.SORTS)}.")] = "id",
 ) -> Response:
     """Studies matching every filter given, in `sort` order."""
@@ -56,6 +65,7 @@ async def list_studies(
         doi=doi,
         pmid=pmid,
         import_id=import_id,
+        q=q,
         sort=sort,
     )
     result = await service.list_studies(session, filters, page)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
@@ -16,6 +17,8 @@ from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_tr
 from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor
 from app.models.enums import StudyDesign
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.search.index import SearchKind
+from app.search.service import matching
 from app.side_effects.service import reports_for_studies
 from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
 
@@ -48,6 +51,7 @@ class StudyFilters:
     pmid: str | None = None
     evidence_level: int | None = None
     import_id: int | None = None
+    q: str | None = None
     sort: str = "id"
 
 
@@ -112,6 +116,8 @@ async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]
         statement = statement.where(Study.design == filters.design.value)
     if filters.evidence_level is not None:
         statement = statement.where(Study.evidence_level == filters.evidence_level)
+    if filters.q is not None:
+        statement = statement.where(Study.id.in_(matching(session, SearchKind.study, filters.q)))
     if filters.import_id is not None:
         statement = statement.where(Study.import_id == filters.import_id)
     if filters.year_min is not None:
@@ -147,7 +153,10 @@ async def list_studies(
     if keys is None:
         raise InvalidParameter("sort", f"choose from {', '.join(SORTS)}")
     statement = await _filtered(session, filters)
-    page = await fetch_page(session, statement, keys, params, sort=filters.sort)
+    try:
+        page = await fetch_page(session, statement, keys, params, sort=filters.sort)
+    except DBAPIError as error:  # only a search query can be unreadable to the engine
+        raise InvalidParameter("q", "the search engine cannot read this query") from error
     return Page(
         data=await _to_reads(session, page.rows), next_cursor=page.next_cursor, total=page.total
     )

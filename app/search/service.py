@@ -1,0 +1,107 @@
+"""Full-text search with each engine's own index, ranked, with highlighted snippets."""
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ScalarSelect, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import InvalidParameter
+from app.links import finding_href, side_effect_href, study_href, treatment_href
+from app.models import SearchEntry
+from app.search.index import SearchKind
+from app.search.query import parse, to_fts5, to_tsquery
+from app.search.schemas import SearchHit, SearchResults
+
+# Private-use marks around matches: the text is escaped first, then they become <mark>.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+_SQLITE = f"""
+SELECT e.kind, e.ref_id, e.key, e.title,
+       snippet(search_fts, -1, '{_OPEN}', '{_CLOSE}', '…', 24) AS snippet,
+       -bm25(search_fts, 4.0, 1.0) AS score
+FROM search_fts JOIN search_entries e ON e.id = search_fts.rowid
+WHERE search_fts MATCH :query {{kinds}}
+ORDER BY score DESC, e.id
+LIMIT :limit
+"""
+
+_POSTGRESQL = f"""
+SELECT e.kind, e.ref_id, e.key, e.title,
+       ts_headline('english', e.title || ' — ' || e.body, q,
+                   'StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=12,
+                    MaxFragments=1, FragmentDelimiter=…') AS snippet,
+       ts_rank_cd(e.document, q) AS score
+FROM search_entries e, to_tsquery('english', :query) q
+WHERE e.document @@ q {{kinds}}
+ORDER BY score DESC, e.id
+LIMIT :limit
+"""
+
+_HREFS = {
+    SearchKind.study: lambda key: study_href(int(key)),
+    SearchKind.finding: lambda key: finding_href(int(key)),
+    SearchKind.treatment: treatment_href,
+    SearchKind.side_effect: side_effect_href,
+}
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def engine_query(session: AsyncSession, query: str) -> str:
+    terms = parse(query)
+    return to_tsquery(terms) if _dialect(session) == "postgresql" else to_fts5(terms)
+
+
+def _highlight(snippet: str) -> str:
+    return html.escape(snippet).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def _hit(row: Any) -> SearchHit:
+    kind = SearchKind(row.kind)
+    by_id = kind in (SearchKind.study, SearchKind.finding)
+    return SearchHit(
+        type=kind,
+        id=row.ref_id if by_id else None,
+        slug=None if by_id else row.key,
+        title=row.title,
+        snippet=_highlight(row.snippet or ""),
+        href=_HREFS[kind](row.key),
+        score=float(row.score),
+    )
+
+
+async def search(
+    session: AsyncSession, query: str, kinds: Sequence[SearchKind], limit: int
+) -> SearchResults:
+    engine = engine_query(session, query)
+    template = _POSTGRESQL if _dialect(session) == "postgresql" else _SQLITE
+    kind_clause = ""
+    parameters: dict[str, Any] = {"query": engine, "limit": limit}
+    if kinds:
+        names = [f":kind{i}" for i in range(len(kinds))]
+        kind_clause = f"AND e.kind IN ({', '.join(names)})"
+        parameters |= {f"kind{i}": kind.value for i, kind in enumerate(kinds)}
+    try:
+        rows = await session.execute(text(template.format(kinds=kind_clause)), parameters)
+    except DBAPIError as error:  # what the engine still cannot parse is the client's query
+        raise InvalidParameter("q", "the search engine cannot read this query") from error
+    return SearchResults(query=query, data=[_hit(row) for row in rows])
+
+
+def matching(session: AsyncSession, kind: SearchKind, query: str) -> ScalarSelect[int]:
+    """The ids of resources of one kind that match the query, for ``column.in_(...)``."""
+    engine = engine_query(session, query)
+    if _dialect(session) == "postgresql":
+        match = text("search_entries.document @@ to_tsquery('english', :search_query)")
+    else:
+        match = text(
+            "search_entries.id IN "
+            "(SELECT rowid FROM search_fts WHERE search_fts MATCH :search_query)"
+        )
+    statement = select(SearchEntry.ref_id).where(SearchEntry.kind == kind.value, match)
+    return statement.params(search_query=engine).scalar_subquery()
