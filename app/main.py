@@ -13,6 +13,7 @@ from app.conditions.endpoints import router as conditions_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
+from app.evidence.endpoints import router as evidence_router
 from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         )
     for router in (
         search_router,
+        evidence_router,
         treatments_router,
         conditions_router,
         studies_router,

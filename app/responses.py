@@ -33,7 +33,9 @@ def json_response(
 ) -> Response:
     """Serialise once, hash the bytes for the ETag, and skip the body if the client has it."""
     body = (
-        pydantic_core.to_json(payload) if isinstance(payload, BaseModel) else orjson.dumps(payload)
+        pydantic_core.to_json(payload)
+        if isinstance(payload, BaseModel)
+        else orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
     )
     etag = etag_for(body)
     all_headers = {"ETag": etag, **(headers or {})}

@@ -179,3 +179,9 @@ async def findings_for_studies(
     for row in rows:
         grouped[row.study_id].append(to_read(row))
     return grouped
+
+
+async def findings_where(session: AsyncSession, condition: Any) -> list[FindingRead]:
+    """Every finding meeting a condition, in id order (for summaries, not for paging)."""
+    rows = await session.execute(_SELECT.where(condition).order_by(Finding.id))
+    return [to_read(row) for row in rows]
