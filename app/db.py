@@ -72,3 +72,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": commit before the response is sent, so a client never sees a success
 # that the database then refuses.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+# For responses streamed after the route returns (exports): the session lives until the
+# last byte is sent. Only reads use it.
+StreamingSessionDep = Annotated[AsyncSession, Depends(get_session)]

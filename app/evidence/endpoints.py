@@ -4,9 +4,11 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import InvalidParameter, problem_responses
 from app.evidence import meta, service
 from app.evidence.schemas import Comparison, EvidenceSummary
+from app.exports.fhir import FHIR_MEDIA_TYPE, evidence_bundle
+from app.exports.negotiation import FormatParam, Representation, base_url, chosen, fhir_response
 from app.models.enums import EffectMeasure
 from app.responses import etag_for, etag_matches, json_response
 from app.synthesis import MetaAnalysis, forest_plot
@@ -29,14 +31,24 @@ Measure = Annotated[
 @router.get(
     "/treatments/{slug}/evidence",
     response_model=EvidenceSummary,
-    responses=problem_responses(404, 422),
+    responses={200: {"content": {FHIR_MEDIA_TYPE: {}}}, **problem_responses(404, 422)},
 )
-async def treatment_evidence(request: Request, session: SessionDep, slug: str) -> Response:
+async def treatment_evidence(
+    request: Request, session: SessionDep, slug: str, format: FormatParam = None
+) -> Response:
     """The evidence at a glance: studies by design and species, participants where known,
     the strongest evidence level, findings by kind, direction and certainty, side effects
     with their frequency and sources, cautions, and what the treatment was compared with.
-    Combinations that include the treatment count towards it."""
-    return json_response(request, await service.evidence_summary(session, slug))
+    Combinations that include the treatment count towards it. `format=fhir` (or Accept
+    application/fhir+json) gives its findings and studies as a FHIR R5 Bundle."""
+    summary = await service.evidence_summary(session, slug)
+    representation = chosen(request, format)
+    if representation is Representation.fhir:
+        findings, studies = await service.evidence_records(session, slug)
+        return fhir_response(evidence_bundle(findings, studies, base_url(request)))
+    if representation is not Representation.json:
+        raise InvalidParameter("format", "a treatment's evidence is offered as json or fhir")
+    return json_response(request, summary)
 
 
 @router.get("/compare", response_model=Comparison, responses=problem_responses(422))

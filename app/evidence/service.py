@@ -18,12 +18,14 @@ from app.evidence.schemas import (
     SideEffectOverview,
     StudyOverview,
 )
+from app.findings.schemas import FindingRead
 from app.findings.service import findings_where
 from app.links import API, SideEffectRef, SourceRef, StudyRef, TreatmentRef, treatment_href
 from app.lookups import involved_treatment_ids, resolve_treatment_id
 from app.models import Finding, SideEffect, SideEffectReport, Source, Study, Treatment
 from app.pagination import PageParams
-from app.studies.service import studies_involving
+from app.studies.schemas import StudyRead
+from app.studies.service import studies_by_ids, studies_involving
 
 _Comparator = aliased(Treatment, name="comparator")
 _ALL = PageParams(limit=500, cursor=None, count=False)
@@ -190,3 +192,14 @@ async def compare(session: AsyncSession, slugs: list[str]) -> Comparison:
     ]
     direct = await findings_where(session, or_(*pairs))
     return Comparison(treatments=summaries, direct=direct)
+
+
+async def evidence_records(
+    session: AsyncSession, slug: str
+) -> tuple[list[FindingRead], list[StudyRead]]:
+    """A treatment's findings and the studies behind them, for a FHIR Bundle."""
+    treatment_id = await resolve_treatment_id(session, slug, field=None)
+    ids = await involved_treatment_ids(session, treatment_id)
+    findings = await findings_where(session, Finding.intervention_id.in_(ids))
+    study_ids = sorted({f.study.id for f in findings if f.study is not None})
+    return findings, await studies_by_ids(session, study_ids)

@@ -5,13 +5,16 @@ from starlette.responses import Response
 
 from app.auth.dependencies import WriterDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import InvalidParameter, problem_responses
+from app.exports.fhir import FHIR_MEDIA_TYPE, evidence_resource
+from app.exports.negotiation import FormatParam, Representation, base_url, chosen, fhir_response
 from app.findings import service, writes
 from app.findings.schemas import FindingCreate, FindingRead, FindingUpdate
 from app.models.enums import Certainty, Direction, FindingKind
 from app.pagination import Page, PageDep, link_header
 from app.params import MAX_ID, IfMatch, ResourceId
 from app.responses import created_response, json_response
+from app.studies.service import get_study
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"])
 
@@ -51,10 +54,24 @@ async def list_findings(
     return json_response(request, result, headers=link_header(request, result.next_cursor))
 
 
-@router.get("/{finding_id}", response_model=FindingRead, responses=problem_responses(404, 422))
-async def get_finding(request: Request, session: SessionDep, finding_id: ResourceId) -> Response:
-    """One finding, with its study, source and verbatim quote."""
-    return json_response(request, await service.get_finding(session, finding_id))
+@router.get(
+    "/{finding_id}",
+    response_model=FindingRead,
+    responses={200: {"content": {FHIR_MEDIA_TYPE: {}}}, **problem_responses(404, 422)},
+)
+async def get_finding(
+    request: Request, session: SessionDep, finding_id: ResourceId, format: FormatParam = None
+) -> Response:
+    """One finding, with its study, source and verbatim quote; `format=fhir` (or Accept
+    application/fhir+json) gives it as a FHIR R5 Evidence."""
+    finding = await service.get_finding(session, finding_id)
+    representation = chosen(request, format)
+    if representation is Representation.fhir:
+        study = await get_study(session, finding.study.id) if finding.study else None
+        return fhir_response(evidence_resource(finding, base_url(request), study=study))
+    if representation is not Representation.json:
+        raise InvalidParameter("format", "a finding is offered as json or fhir")
+    return json_response(request, finding)
 
 
 @router.post(

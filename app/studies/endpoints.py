@@ -5,9 +5,21 @@ from starlette.responses import Response
 
 from app.auth.dependencies import WriterDep
 from app.config import SettingsDep
-from app.db import SessionDep
-from app.errors import problem_responses
+from app.db import SessionDep, StreamingSessionDep
+from app.errors import InvalidParameter, problem_responses
 from app.expansion import parse_expand
+from app.exports.fhir import citation_resource
+from app.exports.negotiation import (
+    EXPORT_MEDIA,
+    FormatParam,
+    Representation,
+    base_url,
+    chosen,
+    citation_format,
+    fhir_response,
+    rendered,
+    streamed,
+)
 from app.models.enums import StudyDesign
 from app.pagination import Page, PageDep, link_header
 from app.params import MAX_ID, IfMatch, ResourceId, Year
@@ -18,11 +30,16 @@ from app.studies.schemas import StudyCreate, StudyDetail, StudyRead, StudyUpdate
 router = APIRouter(prefix="/v1/studies", tags=["studies"])
 
 
-@router.get("", response_model=Page[StudyRead], responses=problem_responses(422))
+@router.get(
+    "",
+    response_model=Page[StudyRead],
+    responses={200: {"content": EXPORT_MEDIA}, **problem_responses(422)},
+)
 async def list_studies(
     request: Request,
-    session: SessionDep,
+    session: StreamingSessionDep,
     page: PageDep,
+    format: FormatParam = None,
     treatment: Annotated[
         str | None, Query(max_length=80, description="Treatment slug, combinations included.")
     ] = None,
@@ -54,7 +71,8 @@ async def list_studies(
     ] = None,
     sort: Annotated[str, Query(description=f"One of: {', '.join(service.SORTS)}.")] = "id",
 ) -> Response:
-    """Studies matching every filter given, in `sort` order."""
+    """Studies matching every filter given, in `sort` order. With `format=` (or Accept) csv,
+    ris, bibtex or csl_json, every matching study is exported, streamed as a download."""
     filters = service.StudyFilters(
         treatment=treatment,
         condition=condition,
@@ -68,15 +86,26 @@ async def list_studies(
         q=q,
         sort=sort,
     )
+    representation = chosen(request, format)
+    if (fmt := citation_format(representation)) is not None:
+        await service.list_studies(session, filters, page)  # refuse bad filters before streaming
+        return streamed(fmt, service.every_study(session, filters), "studies")
+    if representation is Representation.fhir:
+        raise InvalidParameter("format", "FHIR is offered for one study, finding or treatment")
     result = await service.list_studies(session, filters, page)
     return json_response(request, result, headers=link_header(request, result.next_cursor))
 
 
-@router.get("/{study_id}", response_model=StudyDetail, responses=problem_responses(404, 422))
+@router.get(
+    "/{study_id}",
+    response_model=StudyDetail,
+    responses={200: {"content": EXPORT_MEDIA}, **problem_responses(404, 422)},
+)
 async def get_study(
     request: Request,
     session: SessionDep,
     study_id: ResourceId,
+    format: FormatParam = None,
     expand: Annotated[
         str | None, Query(description="Comma-separated: findings, side_effects.")
     ] = None,
@@ -84,7 +113,13 @@ async def get_study(
     """One study: the full citation, its data-quality warnings and, with `expand`, its
     findings and side-effect reports."""
     expansions = parse_expand(expand, service.EXPANSIONS)
-    return json_response(request, await service.get_study(session, study_id, expansions))
+    study = await service.get_study(session, study_id, expansions)
+    representation = chosen(request, format)
+    if (fmt := citation_format(representation)) is not None:
+        return await rendered(fmt, study, f"study-{study_id}")
+    if representation is Representation.fhir:
+        return fhir_response(citation_resource(study, base_url(request)))
+    return json_response(request, study)
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """Study queries: filters, keyset sorting, authors loaded in one query per page."""
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,3 +175,25 @@ async def get_study(
     if "side_effects" in expand:
         detail.side_effects = (await reports_for_studies(session, [study_id]))[study_id]
     return detail
+
+
+async def every_study(
+    session: AsyncSession, filters: StudyFilters, batch: int = 500
+) -> AsyncIterator[StudyRead]:
+    """All matching studies, one keyset page at a time, for exports that stream."""
+    cursor = None
+    while True:
+        page = await list_studies(
+            session, filters, PageParams(limit=batch, cursor=cursor, count=False)
+        )
+        for study in page.data:
+            yield study
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+async def studies_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[StudyRead]:
+    """Several studies in two queries (theirs and their authors'), in id order."""
+    rows = (await session.execute(_SELECT.where(Study.id.in_(ids)).order_by(Study.id))).all()
+    return await _to_reads(session, rows)
