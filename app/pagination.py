@@ -44,8 +44,9 @@ class Page(BaseModel, Generic[T]):
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("total") is None:
-            data.pop("total", None)
+        for name in ("total", "facets"):  # present only when asked for
+            if name in data and data[name] is None:
+                del data[name]
         return data
 
 

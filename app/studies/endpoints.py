@@ -21,18 +21,18 @@ from app.exports.negotiation import (
     streamed,
 )
 from app.models.enums import StudyDesign
-from app.pagination import Page, PageDep, link_header
+from app.pagination import PageDep, link_header
 from app.params import MAX_ID, IfMatch, ResourceId, Year
 from app.responses import created_response, json_response
 from app.studies import service, writes
-from app.studies.schemas import StudyCreate, StudyDetail, StudyRead, StudyUpdate
+from app.studies.schemas import StudyCreate, StudyDetail, StudyPage, StudyUpdate
 
 router = APIRouter(prefix="/v1/studies", tags=["studies"])
 
 
 @router.get(
     "",
-    response_model=Page[StudyRead],
+    response_model=StudyPage,
     responses={200: {"content": EXPORT_MEDIA}, **problem_responses(422)},
 )
 async def list_studies(
@@ -40,6 +40,13 @@ async def list_studies(
     session: StreamingSessionDep,
     page: PageDep,
     format: FormatParam = None,
+    facets: Annotated[
+        str | None,
+        Query(
+            description=f"Comma-separated counts to return beside the page, over every "
+            f"matching study: {', '.join(service.FACETS)}."
+        ),
+    ] = None,
     treatment: Annotated[
         str | None, Query(max_length=80, description="Treatment slug, combinations included.")
     ] = None,
@@ -92,8 +99,18 @@ async def list_studies(
         return streamed(fmt, service.every_study(session, filters), "studies")
     if representation is Representation.fhir:
         raise InvalidParameter("format", "FHIR is offered for one study, finding or treatment")
-    result = await service.list_studies(session, filters, page)
+    result = await service.list_studies(session, filters, page, _facets(facets))
     return json_response(request, result, headers=link_header(request, result.next_cursor))
+
+
+def _facets(value: str | None) -> list[str]:
+    names = [name.strip() for name in (value or "").split(",") if name.strip()]
+    unknown = sorted(set(names) - set(service.FACETS))
+    if unknown:
+        raise InvalidParameter(
+            "facets", f"cannot count {', '.join(unknown)}; choose from {', '.join(service.FACETS)}"
+        )
+    return list(dict.fromkeys(names))
 
 
 @router.get(

@@ -7,6 +7,7 @@ from app.expansion import Expandable
 from app.fields import LongText, Name, ShortText
 from app.findings.schemas import FindingRead
 from app.models.enums import Blinding, StudyDesign
+from app.pagination import Page
 from app.side_effects.schemas import SideEffectReportRead
 
 
@@ -154,3 +155,16 @@ class StudyUpdate(BaseModel):
     blinding: Blinding | None = None
     evidence_level: int | None = Field(default=None, ge=1, le=5)
     retracted: bool | None = None
+
+
+class FacetCount(BaseModel):
+    value: str | int | None = Field(description="The value; null where it is not known.")
+    label: str | None = Field(default=None, description="For treatments, the name.")
+    count: int
+
+
+class StudyPage(Page[StudyRead]):
+    facets: dict[str, list[FacetCount]] | None = Field(
+        default=None,
+        description="With facets=: counts over every matching study (not only this page).",
+    )

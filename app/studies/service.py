@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,13 +14,20 @@ from app.errors import InvalidParameter, ResourceNotFound
 from app.findings.service import findings_for_studies
 from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
-from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor
+from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor, Treatment
 from app.models.enums import StudyDesign
-from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.pagination import AnyRow, PageParams, SortKey, fetch_page
 from app.search.index import SearchKind
 from app.search.service import matching
 from app.side_effects.service import reports_for_studies
-from app.studies.schemas import AuthorRead, StudyDetail, StudyLinks, StudyRead
+from app.studies.schemas import (
+    AuthorRead,
+    FacetCount,
+    StudyDetail,
+    StudyLinks,
+    StudyPage,
+    StudyRead,
+)
 
 _SELECT: Select[Any] = select(
     *(column for column in Study.__table__.c if column.key not in ("title_key", "doi_key")),
@@ -38,6 +45,7 @@ SORTS: dict[str, list[SortKey]] = {
 }
 
 EXPANSIONS = frozenset({"findings", "side_effects"})
+FACETS = ("design", "year", "evidence_level", "species", "treatment")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +155,11 @@ def studies_involving(treatment_ids: Collection[int]) -> Any:
 
 
 async def list_studies(
-    session: AsyncSession, filters: StudyFilters, params: PageParams
-) -> Page[StudyRead]:
+    session: AsyncSession,
+    filters: StudyFilters,
+    params: PageParams,
+    facets: Sequence[str] = (),
+) -> StudyPage:
     keys = SORTS.get(filters.sort)
     if keys is None:
         raise InvalidParameter("sort", f"choose from {', '.join(SORTS)}")
@@ -157,9 +168,51 @@ async def list_studies(
         page = await fetch_page(session, statement, keys, params, sort=filters.sort)
     except DBAPIError as error:  # only a search query can be unreadable to the engine
         raise InvalidParameter("q", "the search engine cannot read this query") from error
-    return Page(
-        data=await _to_reads(session, page.rows), next_cursor=page.next_cursor, total=page.total
+    return StudyPage(
+        data=await _to_reads(session, page.rows),
+        next_cursor=page.next_cursor,
+        total=page.total,
+        facets=await _facets(session, statement, facets) if facets else None,
     )
+
+
+async def _facets(
+    session: AsyncSession, statement: Select[Any], names: Sequence[str]
+) -> dict[str, list[FacetCount]]:
+    """Counts over the whole filtered set, each in one GROUP BY."""
+    matching = statement.order_by(None).with_only_columns(Study.id).subquery()
+    counted: dict[str, list[FacetCount]] = {}
+    for name in names:
+        if name == "treatment":
+            counted[name] = await _treatment_facet(session, matching)
+            continue
+        column = getattr(Study, name)
+        rows = await session.execute(
+            select(column, func.count())
+            .join(matching, matching.c.id == Study.id)
+            .group_by(column)
+            .order_by(func.count().desc(), column)
+        )
+        counted[name] = [FacetCount(value=value, count=count) for value, count in rows]
+    return counted
+
+
+async def _treatment_facet(session: AsyncSession, matching: Any) -> list[FacetCount]:
+    """Studies per treatment they have a finding (either arm) or a side-effect report about."""
+    links = union(
+        select(Finding.study_id.label("study_id"), Finding.intervention_id.label("treatment_id")),
+        select(Finding.study_id, Finding.comparator_id).where(Finding.comparator_id.is_not(None)),
+        select(SideEffectReport.study_id, SideEffectReport.treatment_id),
+    ).subquery()
+    studies = func.count(func.distinct(links.c.study_id))
+    rows = await session.execute(
+        select(Treatment.slug, Treatment.name, studies)
+        .join(links, links.c.treatment_id == Treatment.id)
+        .join(matching, matching.c.id == links.c.study_id)
+        .group_by(Treatment.slug, Treatment.name)
+        .order_by(studies.desc(), Treatment.slug)
+    )
+    return [FacetCount(value=slug, label=name, count=count) for slug, name, count in rows]
 
 
 async def get_study(
