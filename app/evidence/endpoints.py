@@ -85,31 +85,61 @@ async def meta_analysis(
 _PLOT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-@router.get(
-    "/meta-analysis.{image}",
-    response_class=Response,
-    responses={
-        200: {"content": {media: {} for media in _PLOT_TYPES.values()}},
-        **problem_responses(422),
-    },
-)
-async def forest(
+async def _forest(
     request: Request,
     session: SessionDep,
     image: Literal["svg", "png"],
-    intervention: Intervention,
-    comparator: Comparator = None,
-    outcome: Outcome = None,
-    measure: Measure = None,
-    model: Annotated[
-        Literal["reml", "dersimonian-laird", "fixed"], Query(description="Weights and diamond.")
-    ] = "reml",
+    intervention: str,
+    comparator: str | None,
+    outcome: str | None,
+    measure: EffectMeasure | None,
+    model: Literal["reml", "dersimonian-laird", "fixed"],
 ) -> Response:
-    """The forest plot of the same query: each study's estimate and interval, its weight,
-    the pooled diamond and the line of no effect, labelled with authors and year."""
     result = await meta.pool(session, intervention, comparator, outcome, measure)
     body = forest_plot(result, image, model=model)
     etag = etag_for(body)
     if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers={"ETag": etag})
     return Response(body, media_type=_PLOT_TYPES[image], headers={"ETag": etag})
+
+
+PlotModel = Annotated[
+    Literal["reml", "dersimonian-laird", "fixed"], Query(description="Weights and diamond.")
+]
+
+
+@router.get(
+    "/meta-analysis.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **problem_responses(422)},
+)
+async def forest_svg(
+    request: Request,
+    session: SessionDep,
+    intervention: Intervention,
+    comparator: Comparator = None,
+    outcome: Outcome = None,
+    measure: Measure = None,
+    model: PlotModel = "reml",
+) -> Response:
+    """The forest plot of the same query as SVG: each study's estimate and interval, its
+    weight, the pooled diamond and the line of no effect, labelled with authors and year."""
+    return await _forest(request, session, "svg", intervention, comparator, outcome, measure, model)
+
+
+@router.get(
+    "/meta-analysis.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **problem_responses(422)},
+)
+async def forest_png(
+    request: Request,
+    session: SessionDep,
+    intervention: Intervention,
+    comparator: Comparator = None,
+    outcome: Outcome = None,
+    measure: Measure = None,
+    model: PlotModel = "reml",
+) -> Response:
+    """The same forest plot as PNG."""
+    return await _forest(request, session, "png", intervention, comparator, outcome, measure, model)
