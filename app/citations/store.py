@@ -7,19 +7,21 @@ created again. The store remembers what it created, so a record repeated in one 
 recognised as a repeat.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.changes import Change, differences, fill_empty
-from app.citations.record import Citation
+from app.citations.record import Author, Citation
 from app.models import Source, Study, StudyAuthor
 from app.models.enums import EVIDENCE_LEVEL_BY_DESIGN, SourceKind, StudyDesign
+from app.search.index import SearchKind, reindex
 
 # Derived from other fields: a difference there is reported on the field it comes from.
 _DERIVED = frozenset({"doi_key", "title_key", "evidence_level"})
@@ -32,19 +34,47 @@ class StoreStatus(StrEnum):
     duplicate = "duplicate"
 
 
+class StagedStudy:
+    """A new study waiting for the batch's bulk insert: its column values, then its id.
+
+    Attribute access reads and writes the values, so matching and filling treat it like a
+    stored ``Study``; its authors are the citation's, inserted with it.
+    """
+
+    def __init__(self, values: dict[str, Any], authors: list[Author]) -> None:
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "authors", authors)
+        object.__setattr__(self, "id", None)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("authors", "id"):
+            object.__setattr__(self, name, value)
+        else:
+            self.values[name] = value
+
+
 @dataclass(slots=True)
 class StoreResult:
     status: StoreStatus
-    study: Study
+    study: Any  # a stored Study, or a StagedStudy with its id once flushed
     changes: dict[str, Change] = field(default_factory=dict)
     conflicts: dict[str, Change] = field(default_factory=dict)
     # True when the study was created by an earlier record of the same run.
     repeat: bool = False
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def title_key(title: str) -> str:
-    folded = "".join(ch if ch.isalnum() else " " for ch in title.casefold())
-    return " ".join(folded.split())[:500]
+    """Case, punctuation and spacing folded away: how probable duplicates are recognised."""
+    return _NOT_ALNUM.sub(" ", title.casefold()).strip()[:500]
 
 
 def study_values(citation: Citation, curated: dict[str, Any]) -> dict[str, Any]:
@@ -88,13 +118,13 @@ class CitationStore:
     def __init__(self, session: AsyncSession, *, import_id: int | None = None) -> None:
         self.session = session
         self.import_id = import_id
-        self._by_doi: dict[str, Study] = {}
-        self._by_pmid: dict[str, Study] = {}
-        self._by_title: dict[tuple[str, int | None], Study] = {}
+        self._by_doi: dict[str, Any] = {}
+        self._by_pmid: dict[str, Any] = {}
+        self._by_title: dict[tuple[str, int | None], Any] = {}
         self._created: set[int] = set()  # id() of studies this store created
-        self._pending: list[Study] = []
+        self._pending: list[StagedStudy] = []
 
-    def _remember(self, study: Study) -> None:
+    def _remember(self, study: Any) -> None:
         if study.doi_key:
             self._by_doi.setdefault(study.doi_key, study)
         if study.pmid:
@@ -125,7 +155,7 @@ class CitationStore:
         for study in found:
             self._remember(study)
 
-    def _match(self, citation: Citation) -> Study | None:
+    def _match(self, citation: Citation) -> Any:
         if citation.doi_key and citation.doi_key in self._by_doi:
             return self._by_doi[citation.doi_key]
         if citation.pmid and citation.pmid in self._by_pmid:
@@ -148,7 +178,8 @@ class CitationStore:
             filled["warnings"] = (study.warnings, [*study.warnings, *new_warnings])
             study.warnings = filled["warnings"][1]
         if not study.authors and citation.authors:
-            study.authors = study_authors(citation)
+            staged = isinstance(study, StagedStudy)
+            study.authors = list(citation.authors) if staged else study_authors(citation)
             filled["authors"] = ([], [author.family for author in citation.authors])
         for name in _DERIVED:
             filled.pop(name, None)
@@ -159,7 +190,7 @@ class CitationStore:
         return StoreResult(status, study, filled, conflicts)
 
     def _probable_duplicate(
-        self, study: Study, citation: Citation, values: dict[str, Any]
+        self, study: Any, citation: Citation, values: dict[str, Any]
     ) -> StoreResult:
         # Without a shared identifier only an identical record is the same study.
         repeat = id(study) in self._created
@@ -169,27 +200,47 @@ class CitationStore:
             return StoreResult(StoreStatus.unchanged, study)
         return StoreResult(StoreStatus.duplicate, study, conflicts=differing, repeat=repeat)
 
-    def _stage(self, citation: Citation, values: dict[str, Any]) -> Study:
-        study = Study(
-            **values,
-            warnings=_warnings(citation),
-            authors=study_authors(citation),
-            import_id=self.import_id,
-        )
+    def _stage(self, citation: Citation, values: dict[str, Any]) -> StagedStudy:
+        values |= {"warnings": _warnings(citation), "import_id": self.import_id}
+        study = StagedStudy(values, list(citation.authors))
         self._pending.append(study)
         self._created.add(id(study))
         self._remember(study)
         return study
 
     async def flush(self) -> None:
-        """Insert the staged studies and their sources, and write any updates."""
+        """Insert the staged studies, their authors and sources in bulk, index them for
+        search, and write any updates to stored studies."""
         pending, self._pending = self._pending, []
-        self.session.add_all(pending)
-        await self.session.flush()
-        self.session.add_all(
-            Source(kind=SourceKind.study, study_id=s.id, title=s.title, year=s.year)
-            for s in pending
-        )
+        if pending:
+            ids = await self.session.scalars(
+                insert(Study).returning(Study.id, sort_by_parameter_order=True),
+                [study.values for study in pending],
+            )
+            for study, study_id in zip(pending, ids, strict=True):
+                study.id = study_id
+            authors = [
+                {"study_id": s.id, "position": n, "family": a.family, "given": a.given}
+                for s in pending
+                for n, a in enumerate(s.authors, start=1)
+            ]
+            if authors:
+                await self.session.execute(insert(StudyAuthor), authors)
+            await self.session.execute(
+                insert(Source),
+                [
+                    {
+                        "kind": SourceKind.study.value,
+                        "study_id": s.id,
+                        "title": s.title,
+                        "year": s.year,
+                    }
+                    for s in pending
+                ],
+            )
+            # Bulk inserts pass by the unit of work, and so by its re-indexing hook.
+            connection = await self.session.connection()
+            await connection.run_sync(reindex, SearchKind.study, {s.id for s in pending})
         await self.session.flush()
 
 

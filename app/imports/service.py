@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.keys import Actor
@@ -159,8 +159,7 @@ class _Run:
             elif result.status is StoreStatus.updated:
                 audit.append(self._audit(result, AuditAction.update, result.changes))
         if audit and not self.job.dry_run:
-            self.session.add_all(audit)
-            await self.session.flush()
+            await self.session.execute(insert(AuditEntry), audit)
         # Rejections were noted while reading: restore file order.
         for record in sorted(self._pending, key=lambda record: record.index):
             self.records.append(record)
@@ -169,17 +168,17 @@ class _Run:
 
     def _audit(
         self, result: StoreResult, action: AuditAction, changes: dict[str, Change]
-    ) -> AuditEntry:
-        return AuditEntry(
-            resource="studies",
-            resource_id=result.study.id,
-            resource_key=str(result.study.id),
-            action=action.value,
-            key_id=self.actor.key_id,
-            actor=self.actor.name,
-            at=utcnow(),
-            changes=jsonable_changes(changes),
-        )
+    ) -> dict[str, Any]:
+        return {
+            "resource": "studies",
+            "resource_id": result.study.id,
+            "resource_key": str(result.study.id),
+            "action": action.value,
+            "key_id": self.actor.key_id,
+            "actor": self.actor.name,
+            "at": utcnow(),
+            "changes": jsonable_changes(changes),
+        }
 
     def _report(self, raw: RawCitation, citation: Citation, result: StoreResult) -> RecordReport:
         study = result.study
