@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import Select, exists, func, select, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,15 +143,18 @@ async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]
 
 
 def studies_involving(treatment_ids: Collection[int]) -> Any:
-    """Studies with a finding or side-effect report about any of these treatments."""
-    in_finding = exists().where(
-        Finding.study_id == Study.id,
-        or_(Finding.intervention_id.in_(treatment_ids), Finding.comparator_id.in_(treatment_ids)),
+    """Studies with a finding or side-effect report about any of these treatments.
+
+    Written as ``id IN (union of the link tables)`` so each engine starts from the
+    treatment indexes; a correlated EXISTS per study scanned every study (4 requests/s for
+    an evidence summary at 10,000 studies, measured with bench/run.py).
+    """
+    linked = union(
+        select(Finding.study_id).where(Finding.intervention_id.in_(treatment_ids)),
+        select(Finding.study_id).where(Finding.comparator_id.in_(treatment_ids)),
+        select(SideEffectReport.study_id).where(SideEffectReport.treatment_id.in_(treatment_ids)),
     )
-    in_report = exists().where(
-        SideEffectReport.study_id == Study.id, SideEffectReport.treatment_id.in_(treatment_ids)
-    )
-    return or_(in_finding, in_report)
+    return Study.id.in_(linked.scalar_subquery())
 
 
 async def list_studies(
