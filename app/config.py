@@ -52,8 +52,9 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the running application was created with."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the running application was created with (async: FastAPI would run a
+    plain function in its threadpool, a thread hop on every request)."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -19,6 +19,7 @@ from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
 from app.imports.endpoints import router as imports_router
 from app.middleware import HeadAsGet
+from app.reads import create_reader
 from app.search.endpoints import router as search_router
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
 from app.side_effects.endpoints import router as side_effects_router
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         owned = engine is None
         app.state.engine = engine or create_engine(settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.reader = create_reader(app.state.engine)
         yield
+        app.state.reader.close()
         if owned:
             await app.state.engine.dispose()
 

@@ -61,7 +61,7 @@ class PageParams:
 FIRST_PAGE = PageParams(limit=50, cursor=None, count=False)
 
 
-def page_params(
+async def page_params(  # async: no threadpool hop per request
     settings: SettingsDep,
     limit: Annotated[
         int | None,

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.db import create_engine, get_session
 from app.main import create_app
 from app.models.enums import KeyScope
+from app.reads import SessionReader, get_reader
 from app.resources import resource_dir
 from app.seed import seed
 from tests.databases import drop_created_databases, fresh_database
@@ -84,6 +85,12 @@ async def client(
             raise
 
     app.dependency_overrides[get_session] = _test_session
+    # Reads see the test's uncommitted transaction; tests/test_reads.py proves the drivers'
+    # readers return the same rows.
+    async def _test_reader() -> SessionReader:
+        return SessionReader(session)
+
+    app.dependency_overrides[get_reader] = _test_reader
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

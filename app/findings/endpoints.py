@@ -13,6 +13,7 @@ from app.findings.schemas import FindingCreate, FindingRead, FindingUpdate
 from app.models.enums import Certainty, Direction, FindingKind
 from app.pagination import Page, PageDep, link_header
 from app.params import MAX_ID, IfMatch, ResourceId
+from app.reads import SessionReader
 from app.responses import created_response, json_response
 from app.studies.service import get_study
 
@@ -67,7 +68,7 @@ async def get_finding(
     finding = await service.get_finding(session, finding_id)
     representation = chosen(request, format)
     if representation is Representation.fhir:
-        study = await get_study(session, finding.study.id) if finding.study else None
+        study = await get_study(SessionReader(session), finding.study.id) if finding.study else None
         return fhir_response(evidence_resource(finding, base_url(request), study=study))
     if representation is not Representation.json:
         raise InvalidParameter("format", "a finding is offered as json or fhir")

@@ -1,10 +1,9 @@
 """Finding queries: one statement per page, every reference joined in."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,6 +30,7 @@ from app.lookups import (
 from app.models import Condition, Finding, Source, Study, Treatment
 from app.models.enums import Certainty, ComparatorType, Direction, FindingKind
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.reads import Query
 
 _Intervention = aliased(Treatment, name="intervention")
 _Comparator = aliased(Treatment, name="comparator")
@@ -60,6 +60,10 @@ _SELECT = (
 )
 
 _SORT_KEYS = [SortKey(Finding.id)]
+
+FINDINGS_OF_STUDY = Query(
+    _SELECT.where(Finding.study_id == bindparam("study_id")).order_by(Finding.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +168,6 @@ async def get_finding(session: AsyncSession, finding_id: int) -> FindingRead:
     if row is None:
         raise ResourceNotFound(f"no finding has the id {finding_id}")
     return to_read(row)
-
-
-async def findings_for_studies(
-    session: AsyncSession, study_ids: Sequence[int]
-) -> dict[int, list[FindingRead]]:
-    """Findings of several studies in one query, for ``expand=findings``."""
-    grouped: dict[int, list[FindingRead]] = {study_id: [] for study_id in study_ids}
-    if not study_ids:
-        return grouped
-    rows = await session.execute(
-        _SELECT.where(Finding.study_id.in_(study_ids)).order_by(Finding.id)
-    )
-    for row in rows:
-        grouped[row.study_id].append(to_read(row))
-    return grouped
 
 
 async def findings_where(session: AsyncSession, condition: Any) -> list[FindingRead]:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ResourceNotFound
@@ -28,6 +28,7 @@ from app.lookups import (
 )
 from app.models import SideEffect, SideEffectReport, Source, Study, Treatment
 from app.pagination import AnyRow, Page, PageParams, SortKey, fetch_page
+from app.reads import Query
 from app.side_effects.schemas import (
     ReportLinks,
     SideEffectDetail,
@@ -52,6 +53,10 @@ _REPORTS = (
     .join(Treatment, SideEffectReport.treatment_id == Treatment.id)
     .outerjoin(Study, SideEffectReport.study_id == Study.id)
     .join(Source, SideEffectReport.source_id == Source.id)
+)
+
+REPORTS_OF_STUDY = Query(
+    _REPORTS.where(SideEffectReport.study_id == bindparam("study_id")).order_by(SideEffectReport.id)
 )
 
 
@@ -201,15 +206,3 @@ async def get_report(session: AsyncSession, report_id: int) -> SideEffectReportR
     if row is None:
         raise ResourceNotFound(f"no side-effect report has the id {report_id}")
     return report_to_read(row)
-
-
-async def reports_for_studies(
-    session: AsyncSession, study_ids: Sequence[int]
-) -> dict[int, list[SideEffectReportRead]]:
-    grouped: dict[int, list[SideEffectReportRead]] = {study_id: [] for study_id in study_ids}
-    rows = await session.execute(
-        _REPORTS.where(SideEffectReport.study_id.in_(study_ids)).order_by(SideEffectReport.id)
-    )
-    for row in rows:
-        grouped[row.study_id].append(report_to_read(row))
-    return grouped

@@ -23,6 +23,7 @@ from app.exports.negotiation import (
 from app.models.enums import StudyDesign
 from app.pagination import PageDep, link_header
 from app.params import MAX_ID, IfMatch, ResourceId, Year
+from app.reads import ReaderDep
 from app.responses import created_response, json_response
 from app.studies import service, writes
 from app.studies.schemas import StudyCreate, StudyDetail, StudyPage, StudyUpdate
@@ -120,7 +121,7 @@ def _facets(value: str | None) -> list[str]:
 )
 async def get_study(
     request: Request,
-    session: SessionDep,
+    reader: ReaderDep,
     study_id: ResourceId,
     format: FormatParam = None,
     expand: Annotated[
@@ -130,7 +131,7 @@ async def get_study(
     """One study: the full citation, its data-quality warnings and, with `expand`, its
     findings and side-effect reports."""
     expansions = parse_expand(expand, service.EXPANSIONS)
-    study = await service.get_study(session, study_id, expansions)
+    study = await service.get_study(reader, study_id, expansions)
     representation = chosen(request, format)
     if (fmt := citation_format(representation)) is not None:
         return await rendered(fmt, study, f"study-{study_id}")

@@ -5,21 +5,22 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, union
+from sqlalchemy import Row, Select, bindparam, exists, func, select, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
 from app.errors import InvalidParameter, ResourceNotFound
-from app.findings.service import findings_for_studies
+from app.findings.service import FINDINGS_OF_STUDY, to_read
 from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
 from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor, Treatment
 from app.models.enums import StudyDesign
 from app.pagination import AnyRow, PageParams, SortKey, fetch_page
+from app.reads import Query, Reader
 from app.search.index import SearchKind
 from app.search.service import matching
-from app.side_effects.service import reports_for_studies
+from app.side_effects.service import REPORTS_OF_STUDY, report_to_read
 from app.studies.schemas import (
     AuthorRead,
     FacetCount,
@@ -63,14 +64,22 @@ class StudyFilters:
     sort: str = "id"
 
 
+_AUTHORS = select(StudyAuthor.study_id, StudyAuthor.family, StudyAuthor.given)
+
+_STUDY = Query(_SELECT.where(Study.id == bindparam("study_id")))
+_AUTHORS_OF_STUDY = Query(
+    _AUTHORS.where(StudyAuthor.study_id == bindparam("study_id")).order_by(StudyAuthor.position)
+)
+
+
 async def _authors(session: AsyncSession, study_ids: Sequence[int]) -> dict[int, list[AuthorRead]]:
     grouped: dict[int, list[AuthorRead]] = defaultdict(list)
     if not study_ids:
         return grouped
     rows = await session.execute(
-        select(StudyAuthor.study_id, StudyAuthor.family, StudyAuthor.given)
-        .where(StudyAuthor.study_id.in_(study_ids))
-        .order_by(StudyAuthor.study_id, StudyAuthor.position)
+        _AUTHORS.where(StudyAuthor.study_id.in_(study_ids)).order_by(
+            StudyAuthor.study_id, StudyAuthor.position
+        )
     )
     for study_id, family, given in rows:
         grouped[study_id].append(AuthorRead(family=family, given=given))
@@ -88,14 +97,14 @@ def _links(row: AnyRow) -> StudyLinks:
     )
 
 
+def _to_read(row: Any, authors: list[AuthorRead]) -> StudyRead:
+    fields = row._mapping if isinstance(row, Row) else row._asdict()
+    return StudyRead.model_validate({**fields, "authors": authors, "links": _links(row)})
+
+
 async def _to_reads(session: AsyncSession, rows: Sequence[AnyRow]) -> list[StudyRead]:
     authors = await _authors(session, [row.id for row in rows])
-    return [
-        StudyRead.model_validate(
-            {**row._mapping, "authors": authors.get(row.id, []), "links": _links(row)}
-        )
-        for row in rows
-    ]
+    return [_to_read(row, authors.get(row.id, [])) for row in rows]
 
 
 def _filter_value(field: str, value: str, parse: Any) -> str:
@@ -219,17 +228,23 @@ async def _treatment_facet(session: AsyncSession, matching: Any) -> list[FacetCo
 
 
 async def get_study(
-    session: AsyncSession, study_id: int, expand: frozenset[str] = frozenset()
+    reader: Reader, study_id: int, expand: frozenset[str] = frozenset()
 ) -> StudyDetail:
-    row = (await session.execute(_SELECT.where(Study.id == study_id))).first()
-    if row is None:
+    """One study and what ``expand`` names, read in one snapshot."""
+    queries = [(_STUDY, {"study_id": study_id}), (_AUTHORS_OF_STUDY, {"study_id": study_id})]
+    if "findings" in expand:
+        queries.append((FINDINGS_OF_STUDY, {"study_id": study_id}))
+    if "side_effects" in expand:
+        queries.append((REPORTS_OF_STUDY, {"study_id": study_id}))
+    rows, authors, *expanded = await reader.batch(*queries)
+    if not rows:
         raise ResourceNotFound(f"no study has the id {study_id}")
-    (study,) = await _to_reads(session, [row])
+    study = _to_read(rows[0], [AuthorRead(family=a.family, given=a.given) for a in authors])
     detail = StudyDetail.model_construct(**dict(study))
     if "findings" in expand:
-        detail.findings = (await findings_for_studies(session, [study_id]))[study_id]
+        detail.findings = [to_read(row) for row in expanded.pop(0)]
     if "side_effects" in expand:
-        detail.side_effects = (await reports_for_studies(session, [study_id]))[study_id]
+        detail.side_effects = [report_to_read(row) for row in expanded.pop(0)]
     return detail
 
 

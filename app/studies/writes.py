@@ -27,6 +27,7 @@ from app.errors import InvalidParameter
 from app.history.service import created, record
 from app.models import Caution, Finding, SideEffectReport, Source, Study
 from app.models.enums import AuditAction
+from app.reads import SessionReader
 from app.studies.schemas import StudyCreate, StudyDetail, StudyUpdate
 from app.studies.service import get_study
 
@@ -99,7 +100,7 @@ async def create_study(
         action=AuditAction.create,
         changes=created({**_snapshot(study), "authors": fields["authors"]}),
     )  # fmt: skip
-    return await get_study(session, study.id)
+    return await get_study(SessionReader(session), study.id)
 
 
 def _snapshot(study: Study) -> dict[str, Any]:
@@ -124,7 +125,7 @@ async def update_study(
     settings: Settings,
 ) -> StudyDetail:
     study = await _load(session, study_id)
-    require_current(if_match, await get_study(session, study_id))
+    require_current(if_match, await get_study(SessionReader(session), study_id))
     sent = data.model_dump(exclude_unset=True)
     refuse_clearing(sent, ("title", "authors", "pilot", "retracted"))
     current_authors = [{"family": a.family, "given": a.given} for a in study.authors]
@@ -148,7 +149,7 @@ async def update_study(
     for derived in _DERIVED_COLUMNS:
         changes.pop(derived, None)
     await save_applied(session, actor, study, changes, resource=RESOURCE, key=lambda: str(study_id))
-    return await get_study(session, study_id)
+    return await get_study(SessionReader(session), study_id)
 
 
 async def delete_study(
@@ -156,7 +157,7 @@ async def delete_study(
 ) -> None:
     """Delete a study; with ``cascade`` also the findings and reports that depend on it."""
     study = await _load(session, study_id)
-    require_current(if_match, await get_study(session, study_id))
+    require_current(if_match, await get_study(SessionReader(session), study_id))
     source_id = await session.scalar(select(Source.id).where(Source.study_id == study_id))
     depends = {
         "findings": exists().where(

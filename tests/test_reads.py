@@ -1,0 +1,67 @@
+"""The drivers' readers return what the ORM session returns, value for value."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.findings.service import FINDINGS_OF_STUDY
+from app.models import Finding, Study
+from app.reads import EngineReader, PostgresReader, SessionReader, SQLiteReader, create_reader
+from app.side_effects.service import REPORTS_OF_STUDY
+from app.studies.service import _AUTHORS_OF_STUDY, _STUDY
+
+
+@pytest.fixture
+async def driver_reader(engine: AsyncEngine) -> AsyncIterator[SQLiteReader | PostgresReader]:
+    reader = create_reader(engine)
+    assert isinstance(reader, SQLiteReader | PostgresReader)  # the production path, not a fallback
+    yield reader
+    reader.close()
+
+
+async def _seeded_study_ids(engine: AsyncEngine) -> list[int]:
+    async with AsyncSession(engine) as session:
+        with_findings = select(Finding.study_id).where(Finding.study_id.is_not(None))
+        ids = list(await session.scalars(select(Study.id).where(Study.id.in_(with_findings))))
+    assert ids, "the seed cites studies in its findings"
+    return ids
+
+
+async def test_driver_reader_reads_what_the_session_reads(
+    engine: AsyncEngine, driver_reader: SQLiteReader | PostgresReader
+) -> None:
+    async with AsyncSession(engine) as session:
+        through_session = SessionReader(session)
+        for study_id in await _seeded_study_ids(engine):
+            queries = [
+                (query, {"study_id": study_id})
+                for query in (_STUDY, _AUTHORS_OF_STUDY, FINDINGS_OF_STUDY, REPORTS_OF_STUDY)
+            ]
+            expected = await through_session.batch(*queries)
+            assert await driver_reader.batch(*queries) == expected
+            study, authors, findings, _ = expected
+            assert study and authors and findings
+            # Values were converted as the ORM converts them: aware datetimes, booleans.
+            assert study[0].created_at.tzinfo is not None
+            assert isinstance(study[0].retracted, bool)
+
+
+async def test_single_query_and_missing_row(
+    engine: AsyncEngine, driver_reader: SQLiteReader | PostgresReader
+) -> None:
+    (rows,) = await driver_reader.batch((_STUDY, {"study_id": 2**31 - 1}))
+    assert rows == []
+    (study_id, *_) = await _seeded_study_ids(engine)
+    (rows,) = await driver_reader.batch((_STUDY, {"study_id": study_id}))
+    assert [row.id for row in rows] == [study_id]
+
+
+async def test_engine_reader_is_the_fallback_without_a_file(engine: AsyncEngine) -> None:
+    (study_id, *_) = await _seeded_study_ids(engine)
+    reader = EngineReader(engine)
+    (rows,) = await reader.batch((_STUDY, {"study_id": study_id}))
+    async with AsyncSession(engine) as session:
+        (expected,) = await SessionReader(session).batch((_STUDY, {"study_id": study_id}))
+    assert rows == expected
