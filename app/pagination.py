@@ -15,7 +15,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     model_serializer,
 )
-from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
@@ -97,21 +97,26 @@ class SortKey:
             return type(value) is int and -MAX_ID <= value <= MAX_ID
         return isinstance(value, str)
 
-    def value_in(self, row: AnyRow) -> Any:
-        return row._mapping[self.label or str(self.column.key)]
+    def value_in(self, row: Any) -> Any:
+        return getattr(row, self.label or str(self.column.key))
 
     def order_by(self) -> UnaryExpression[Any]:
         ordered = self.column.desc() if self.descending else self.column.asc()
         return ordered.nulls_last() if self.nullable else ordered
 
-    def after(self, value: Any) -> ColumnElement[bool]:
+    def after(self, value: Any, name: str) -> ColumnElement[bool]:
         if value is None:
             return false()  # nulls sort last: nothing follows a null in this key
-        beyond = self.column < value if self.descending else self.column > value
+        bound = bindparam(name, type_=self.column.type)
+        beyond = self.column < bound if self.descending else self.column > bound
         return or_(beyond, self.column.is_(None)) if self.nullable else beyond
 
-    def equals(self, value: Any) -> ColumnElement[bool]:
-        return self.column.is_(None) if value is None else self.column == value
+    def equals(self, value: Any, name: str) -> ColumnElement[bool]:
+        return (
+            self.column.is_(None)
+            if value is None
+            else self.column == bindparam(name, type_=self.column.type)
+        )
 
 
 def encode_cursor(sort: str, values: Sequence[Any]) -> str:
@@ -135,19 +140,27 @@ def decode_cursor(cursor: str, sort: str, size: int) -> list[Any]:
 
 def keyset(
     statement: Select[Any], keys: Sequence[SortKey], sort: str, params: PageParams
-) -> Select[Any]:
-    """Order by the keys, start after the cursor, and fetch one row more than a page."""
+) -> tuple[Select[Any], dict[str, Any]]:
+    """Order by the keys, start after the cursor, and fetch one row more than a page.
+
+    Values are named bind parameters (``limit``, ``after_0``...) returned beside the
+    statement, so a statement of the same shape can be compiled once and reused."""
     statement = statement.order_by(*(key.order_by() for key in keys))
+    bound: dict[str, Any] = {"limit": params.limit + 1}
     if params.cursor is not None:
         values = decode_cursor(params.cursor, sort, len(keys))
         if not all(key.accepts(value) for key, value in zip(keys, values, strict=True)):
             raise InvalidParameter("cursor", "is not a cursor this API issued")
+        names = [f"after_{position}" for position in range(len(keys))]
+        bound |= {
+            name: value for name, value in zip(names, values, strict=True) if value is not None
+        }
         branches = []
         for position, key in enumerate(keys):
-            prefix = [keys[i].equals(values[i]) for i in range(position)]
-            branches.append(and_(*prefix, key.after(values[position])))
+            prefix = [keys[i].equals(values[i], names[i]) for i in range(position)]
+            branches.append(and_(*prefix, key.after(values[position], names[position])))
         statement = statement.where(or_(*branches))
-    return statement.limit(params.limit + 1)
+    return statement.limit(bindparam("limit")), bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +168,23 @@ class FetchedPage:
     rows: Sequence[AnyRow]
     next_cursor: str | None
     total: int | None
+
+
+def next_cursor(
+    rows: Sequence[Any], keys: Sequence[SortKey], params: PageParams, sort: str
+) -> tuple[Sequence[Any], str | None]:
+    """The page's rows without the extra one fetched, and the cursor of the next page."""
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    return rows, encode_cursor(sort, [key.value_in(rows[-1]) for key in keys])
+
+
+async def count_matching(
+    session: AsyncSession, statement: Select[Any], bound: dict[str, Any] | None = None
+) -> int:
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return int(await session.scalar(counted, bound) or 0)
 
 
 async def fetch_page(
@@ -166,15 +196,9 @@ async def fetch_page(
     sort: str = "id",
 ) -> FetchedPage:
     """One page of rows after the cursor, the cursor of the next page, and the total if asked."""
-    rows = (await session.execute(keyset(statement, keys, sort, params))).all()
-    cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        cursor = encode_cursor(sort, [key.value_in(rows[-1]) for key in keys])
-    total = None
-    if params.count:
-        counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = int(await session.scalar(counted) or 0)
+    page, bound = keyset(statement, keys, sort, params)
+    rows, cursor = next_cursor((await session.execute(page, bound)).all(), keys, params, sort)
+    total = await count_matching(session, statement) if params.count else None
     return FetchedPage(rows, cursor, total)
 
 

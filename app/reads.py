@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import Select
+from sqlalchemy import BindParameter, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql.visitors import iterate
 
 Params = Mapping[str, Any]
 Row = Any  # a named tuple made by Query.row_type
@@ -37,6 +38,7 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # bound parameters in positional order
     processors: tuple[Callable[[Any], Any] | None, ...]
+    constants: dict[str, Any]
 
 
 class Query:
@@ -53,13 +55,22 @@ class Query:
         column types where the dialect's processors depend on them, as asyncpg's do)."""
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
+            embedded = [
+                element.key
+                for element in iterate(self.statement)
+                if isinstance(element, BindParameter) and element.value is not None
+            ]
+            if embedded:  # compiled once, such a value would be reused for every later call
+                raise ValueError(f"bind {', '.join(embedded)} by name, not by value")
             sql = self.statement.compile(dialect=dialect)
             columns = self.statement.selected_columns
             processors = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, coltype)
                 for column, coltype in zip(columns, coltypes or [None] * len(columns), strict=True)
             )
-            compiled = _Compiled(sql.string, tuple(sql.positiontup or ()), processors)
+            # Values the compiler adds itself (SQLite's OFFSET 0 after a bound LIMIT).
+            constants = {name: value for name, value in sql.params.items() if value is not None}
+            compiled = _Compiled(sql.string, tuple(sql.positiontup or ()), processors, constants)
             self._compiled[dialect.name] = compiled
         return compiled
 
@@ -91,6 +102,8 @@ async def fetch(reader: Reader, query: Query, **params: Any) -> list[Row]:
 
 
 def _arguments(compiled: _Compiled, params: Params) -> list[Any]:
+    if compiled.constants:
+        params = {**compiled.constants, **params}
     return [params[name] for name in compiled.names]
 
 

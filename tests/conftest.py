@@ -85,6 +85,7 @@ async def client(
             raise
 
     app.dependency_overrides[get_session] = _test_session
+
     # Reads see the test's uncommitted transaction; tests/test_reads.py proves the drivers'
     # readers return the same rows.
     async def _test_reader() -> SessionReader:

@@ -38,6 +38,7 @@ router = APIRouter(prefix="/v1/studies", tags=["studies"])
 )
 async def list_studies(
     request: Request,
+    reader: ReaderDep,
     session: StreamingSessionDep,
     page: PageDep,
     format: FormatParam = None,
@@ -100,7 +101,7 @@ async def list_studies(
         return streamed(fmt, service.every_study(session, filters), "studies")
     if representation is Representation.fhir:
         raise InvalidParameter("format", "FHIR is offered for one study, finding or treatment")
-    result = await service.list_studies(session, filters, page, _facets(facets))
+    result = await service.list_studies(session, filters, page, _facets(facets), reader=reader)
     return json_response(request, result, headers=link_header(request, result.next_cursor))
 
 

@@ -16,8 +16,8 @@ from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
 from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor, Treatment
 from app.models.enums import StudyDesign
-from app.pagination import AnyRow, PageParams, SortKey, fetch_page
-from app.reads import Query, Reader
+from app.pagination import AnyRow, PageParams, SortKey, count_matching, keyset, next_cursor
+from app.reads import Query, Reader, SessionReader
 from app.search.index import SearchKind
 from app.search.service import matching
 from app.side_effects.service import REPORTS_OF_STUDY, report_to_read
@@ -117,38 +117,64 @@ def _filter_value(field: str, value: str, parse: Any) -> str:
     return parsed
 
 
-async def _filtered(session: AsyncSession, filters: StudyFilters) -> Select[Any]:
-    statement = _SELECT
+@dataclass(slots=True)
+class _Filtered:
+    statement: Select[Any]
+    bound: dict[str, Any]
+    # Filters that need a lookup or a search make a statement of their own; the others
+    # differ only in bound values, so one compiled statement serves each combination.
+    shape: tuple[str, ...] | None
+
+
+# Simple filters: a column compared with a named parameter.
+_SIMPLE: dict[str, Any] = {
+    "design": lambda: Study.design == bindparam("design"),
+    "evidence_level": lambda: Study.evidence_level == bindparam("evidence_level"),
+    "import_id": lambda: Study.import_id == bindparam("import_id"),
+    "year_min": lambda: Study.year >= bindparam("year_min"),
+    "year_max": lambda: Study.year <= bindparam("year_max"),
+    "doi": lambda: Study.doi_key == bindparam("doi"),
+    "pmid": lambda: Study.pmid == bindparam("pmid"),
+}
+
+
+def _simple_values(filters: StudyFilters) -> dict[str, Any]:
+    values = {
+        "design": filters.design.value if filters.design is not None else None,
+        "evidence_level": filters.evidence_level,
+        "import_id": filters.import_id,
+        "year_min": filters.year_min,
+        "year_max": filters.year_max,
+        "doi": None,
+        "pmid": None,
+    }
+    if filters.doi is not None:
+        values["doi"] = _filter_value("doi", filters.doi, normalize_doi).lower()
+    if filters.pmid is not None:
+        values["pmid"] = _filter_value("pmid", filters.pmid, normalize_pmid)
+    return {name: value for name, value in values.items() if value is not None}
+
+
+async def _filtered(session: AsyncSession, filters: StudyFilters) -> _Filtered:
+    bound = _simple_values(filters)
+    statement = _SELECT.where(*(_SIMPLE[name]() for name in bound))
+    shape: tuple[str, ...] | None = tuple(bound)
     if filters.treatment is not None:
         treatment_id = await resolve_treatment_id(session, filters.treatment, field="treatment")
         statement = statement.where(
             studies_involving(await involved_treatment_ids(session, treatment_id))
         )
+        shape = None
     if filters.condition is not None:
         condition_id = await resolve_condition_id(session, filters.condition, field="condition")
         statement = statement.where(
             exists().where(Finding.study_id == Study.id, Finding.condition_id == condition_id)
         )
-    if filters.design is not None:
-        statement = statement.where(Study.design == filters.design.value)
-    if filters.evidence_level is not None:
-        statement = statement.where(Study.evidence_level == filters.evidence_level)
+        shape = None
     if filters.q is not None:
         statement = statement.where(Study.id.in_(matching(session, SearchKind.study, filters.q)))
-    if filters.import_id is not None:
-        statement = statement.where(Study.import_id == filters.import_id)
-    if filters.year_min is not None:
-        statement = statement.where(Study.year >= filters.year_min)
-    if filters.year_max is not None:
-        statement = statement.where(Study.year <= filters.year_max)
-    if filters.doi is not None:
-        doi = _filter_value("doi", filters.doi, normalize_doi)
-        statement = statement.where(Study.doi_key == doi.lower())
-    if filters.pmid is not None:
-        statement = statement.where(
-            Study.pmid == _filter_value("pmid", filters.pmid, normalize_pmid)
-        )
-    return statement
+        shape = None
+    return _Filtered(statement, bound, shape)
 
 
 def studies_involving(treatment_ids: Collection[int]) -> Any:
@@ -166,32 +192,60 @@ def studies_involving(treatment_ids: Collection[int]) -> Any:
     return Study.id.in_(linked.scalar_subquery())
 
 
+# Compiled page and author queries, by filter shape, sort and cursor shape.
+_PAGES: dict[tuple[Any, ...], tuple[Query, Query]] = {}
+
+
+def _page_queries(page: Select[Any]) -> tuple[Query, Query]:
+    in_page = select(page.subquery().c.id)
+    authors = _AUTHORS.where(StudyAuthor.study_id.in_(in_page))
+    return Query(page), Query(authors.order_by(StudyAuthor.study_id, StudyAuthor.position))
+
+
 async def list_studies(
     session: AsyncSession,
     filters: StudyFilters,
     params: PageParams,
     facets: Sequence[str] = (),
+    *,
+    reader: Reader | None = None,
 ) -> StudyPage:
+    """A page of studies and their authors, read in one snapshot: through ``reader`` with
+    statements compiled once when the filters allow, else through the session."""
     keys = SORTS.get(filters.sort)
     if keys is None:
         raise InvalidParameter("sort", f"choose from {', '.join(SORTS)}")
-    statement = await _filtered(session, filters)
+    filtered = await _filtered(session, filters)
+    page, page_values = keyset(filtered.statement, keys, filters.sort, params)
+    values = filtered.bound | page_values
+    if reader is not None and filtered.shape is not None:
+        shape = (filtered.shape, filters.sort, tuple(page_values))
+        queries = _PAGES.get(shape) or _PAGES.setdefault(shape, _page_queries(page))
+    else:
+        reader, queries = SessionReader(session), _page_queries(page)
     try:
-        page = await fetch_page(session, statement, keys, params, sort=filters.sort)
+        rows, authors = await reader.batch((queries[0], values), (queries[1], values))
     except DBAPIError as error:  # only a search query can be unreadable to the engine
         raise InvalidParameter("q", "the search engine cannot read this query") from error
+    shown, cursor = next_cursor(rows, keys, params, filters.sort)
+    grouped: dict[int, list[AuthorRead]] = defaultdict(list)
+    for author in authors:
+        grouped[author.study_id].append(AuthorRead(family=author.family, given=author.given))
     return StudyPage(
-        data=await _to_reads(session, page.rows),
-        next_cursor=page.next_cursor,
-        total=page.total,
-        facets=await _facets(session, statement, facets) if facets else None,
+        data=[_to_read(row, grouped.get(row.id, [])) for row in shown],
+        next_cursor=cursor,
+        total=await count_matching(session, filtered.statement, filtered.bound)
+        if params.count
+        else None,
+        facets=await _facets(session, filtered, facets) if facets else None,
     )
 
 
 async def _facets(
-    session: AsyncSession, statement: Select[Any], names: Sequence[str]
+    session: AsyncSession, filtered: _Filtered, names: Sequence[str]
 ) -> dict[str, list[FacetCount]]:
     """Counts over the whole filtered set, each in one GROUP BY."""
+    statement = filtered.statement.params(filtered.bound)
     matching = statement.order_by(None).with_only_columns(Study.id).subquery()
     counted: dict[str, list[FacetCount]] = {}
     for name in names:

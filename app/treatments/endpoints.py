@@ -15,6 +15,7 @@ from app.lookups import resolve_treatment_id
 from app.models.enums import TreatmentKind
 from app.pagination import Page, PageDep, link_header
 from app.params import IfMatch
+from app.reads import ReaderDep
 from app.responses import created_response, json_response
 from app.side_effects.schemas import SideEffectReportRead
 from app.side_effects.service import ReportFilters, list_reports
@@ -46,6 +47,7 @@ async def list_treatments(
 @router.get("/{slug}", response_model=TreatmentDetail, responses=problem_responses(404, 422))
 async def get_treatment(
     request: Request,
+    reader: ReaderDep,
     session: SessionDep,
     slug: str,
     expand: Annotated[
@@ -55,7 +57,10 @@ async def get_treatment(
 ) -> Response:
     """One treatment; `expand` embeds the first page of each related list."""
     expansions = parse_expand(expand, service.EXPANSIONS)
-    return json_response(request, await service.get_treatment(session, slug, expansions))
+    detail = await service.get_treatment(reader, slug)
+    if expansions:
+        detail = await service.expand(session, detail, expansions)
+    return json_response(request, detail)
 
 
 @router.get(

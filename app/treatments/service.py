@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +15,7 @@ from app.links import TreatmentRef, treatment_href
 from app.models import Treatment, TreatmentAlias, TreatmentComponent
 from app.models.enums import TreatmentKind
 from app.pagination import FIRST_PAGE, AnyRow, Page, PageParams, SortKey, fetch_page
+from app.reads import Query, Reader
 from app.side_effects.service import ReportFilters, list_reports
 from app.studies.service import StudyFilters, list_studies
 from app.treatments.schemas import TreatmentDetail, TreatmentLinks, TreatmentRead
@@ -23,6 +24,29 @@ EXPANSIONS = frozenset({"studies", "findings", "side_effects", "cautions"})
 
 _SELECT: Select[Any] = select(*Treatment.__table__.c)
 _Other = aliased(Treatment, name="other")
+
+# One treatment by slug: itself, its aliases, its components, the combinations it is part of.
+_BY_SLUG = Treatment.slug == bindparam("slug")
+_TREATMENT = Query(_SELECT.where(_BY_SLUG))
+_ALIASES = Query(
+    select(TreatmentAlias.alias)
+    .join(Treatment, Treatment.id == TreatmentAlias.treatment_id)
+    .where(_BY_SLUG)
+    .order_by(TreatmentAlias.alias)
+)
+_COMPONENTS, _PART_OF = (
+    Query(
+        select(_Other.slug, _Other.name)
+        .join(TreatmentComponent, _Other.id == theirs)
+        .join(Treatment, Treatment.id == mine)
+        .where(_BY_SLUG)
+        .order_by(_Other.slug)
+    )
+    for mine, theirs in (
+        (TreatmentComponent.combination_id, TreatmentComponent.component_id),
+        (TreatmentComponent.component_id, TreatmentComponent.combination_id),
+    )
+)
 
 
 async def _aliases(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -58,35 +82,39 @@ async def _linked(
     return grouped
 
 
+def _to_read(
+    row: Any, aliases: list[str], components: list[TreatmentRef], part_of: list[TreatmentRef]
+) -> TreatmentRead:
+    href = treatment_href(row.slug)
+    return TreatmentRead(
+        slug=row.slug,
+        name=row.name,
+        kind=row.kind,
+        description=row.description,
+        mechanism=row.mechanism,
+        setting=row.setting,
+        aliases=aliases,
+        components=components,
+        part_of=part_of,
+        links=TreatmentLinks(
+            self=href,
+            studies=f"{href}/studies",
+            findings=f"{href}/findings",
+            side_effects=f"{href}/side-effects",
+            cautions=f"{href}/cautions",
+        ),
+    )
+
+
 async def _to_reads(session: AsyncSession, rows: Sequence[AnyRow]) -> list[TreatmentRead]:
     ids = [row.id for row in rows]
     aliases = await _aliases(session, ids)
     components = await _linked(session, ids, components=True)
     part_of = await _linked(session, ids, components=False)
-    reads = []
-    for row in rows:
-        href = treatment_href(row.slug)
-        reads.append(
-            TreatmentRead(
-                slug=row.slug,
-                name=row.name,
-                kind=row.kind,
-                description=row.description,
-                mechanism=row.mechanism,
-                setting=row.setting,
-                aliases=aliases.get(row.id, []),
-                components=components.get(row.id, []),
-                part_of=part_of.get(row.id, []),
-                links=TreatmentLinks(
-                    self=href,
-                    studies=f"{href}/studies",
-                    findings=f"{href}/findings",
-                    side_effects=f"{href}/side-effects",
-                    cautions=f"{href}/cautions",
-                ),
-            )
-        )
-    return reads
+    return [
+        _to_read(row, aliases.get(row.id, []), components.get(row.id, []), part_of.get(row.id, []))
+        for row in rows
+    ]
 
 
 async def list_treatments(
@@ -101,18 +129,29 @@ async def list_treatments(
     )
 
 
-async def get_treatment(
+async def get_treatment(reader: Reader, slug: str) -> TreatmentDetail:
+    """One treatment with its aliases, components and combinations, in one snapshot."""
+    given = {"slug": slug}
+    rows, aliases, components, part_of = await reader.batch(
+        (_TREATMENT, given), (_ALIASES, given), (_COMPONENTS, given), (_PART_OF, given)
+    )
+    if not rows:
+        raise ResourceNotFound(f"no treatment has the slug {slug!r}")
+    refs = [
+        [TreatmentRef.of(row.slug, row.name) for row in linked] for linked in (components, part_of)
+    ]
+    treatment = _to_read(rows[0], [row.alias for row in aliases], *refs)
+    return TreatmentDetail.model_construct(**dict(treatment))
+
+
+async def expand(
     session: AsyncSession,
-    slug: str,
-    expand: frozenset[str] = frozenset(),
+    detail: TreatmentDetail,
+    expand: frozenset[str],
     first_page: PageParams = FIRST_PAGE,
 ) -> TreatmentDetail:
-    row = (await session.execute(_SELECT.where(Treatment.slug == slug))).first()
-    if row is None:
-        raise ResourceNotFound(f"no treatment has the slug {slug!r}")
-    (treatment,) = await _to_reads(session, [row])
-    detail = TreatmentDetail.model_construct(**dict(treatment))
-    page = first_page
+    """Embed the first page of each related list ``expand`` names."""
+    slug, page = detail.slug, first_page
     if "studies" in expand:
         detail.studies = (await list_studies(session, StudyFilters(treatment=slug), page)).data
     if "findings" in expand:

@@ -29,6 +29,7 @@ from app.models import (
     TreatmentComponent,
 )
 from app.models.enums import AuditAction, TreatmentKind
+from app.reads import SessionReader
 from app.treatments.schemas import TreatmentCreate, TreatmentDetail, TreatmentUpdate
 from app.treatments.service import get_treatment
 
@@ -125,14 +126,14 @@ async def create_treatment(
         session, actor, resource=RESOURCE, resource_id=treatment.id, resource_key=treatment.slug,
         action=AuditAction.create, changes=created(_snapshot(treatment)),
     )  # fmt: skip
-    return await get_treatment(session, treatment.slug)
+    return await get_treatment(SessionReader(session), treatment.slug)
 
 
 async def update_treatment(
     session: AsyncSession, actor: Actor, slug: str, data: TreatmentUpdate, if_match: str | None
 ) -> TreatmentDetail:
     treatment = await _load(session, slug)
-    require_current(if_match, await get_treatment(session, slug))
+    require_current(if_match, await get_treatment(SessionReader(session), slug))
     sent = data.model_dump(exclude_unset=True)
     refuse_clearing(sent, ("slug", "name", "kind"))
     before = _snapshot(treatment)
@@ -156,14 +157,14 @@ async def update_treatment(
     await save_applied(
         session, actor, treatment, changes, resource=RESOURCE, key=lambda: treatment.slug
     )
-    return await get_treatment(session, treatment.slug)
+    return await get_treatment(SessionReader(session), treatment.slug)
 
 
 async def delete_treatment(
     session: AsyncSession, actor: Actor, slug: str, if_match: str | None
 ) -> None:
     treatment = await _load(session, slug)
-    require_current(if_match, await get_treatment(session, slug))
+    require_current(if_match, await get_treatment(SessionReader(session), slug))
     tid = treatment.id
     await refuse_if_used(
         session,
