@@ -138,6 +138,21 @@ def decode_cursor(cursor: str, sort: str, size: int) -> list[Any]:
     return values
 
 
+def cursor_values(
+    keys: Sequence[SortKey], sort: str, params: PageParams
+) -> tuple[list[Any] | None, dict[str, Any]]:
+    """The decoded cursor, and the values a keyset statement binds: ``limit`` and an
+    ``after_N`` per non-null cursor value (their names are the statement's shape)."""
+    bound: dict[str, Any] = {"limit": params.limit + 1}
+    if params.cursor is None:
+        return None, bound
+    values = decode_cursor(params.cursor, sort, len(keys))
+    if not all(key.accepts(value) for key, value in zip(keys, values, strict=True)):
+        raise InvalidParameter("cursor", "is not a cursor this API issued")
+    bound |= {f"after_{i}": value for i, value in enumerate(values) if value is not None}
+    return values, bound
+
+
 def keyset(
     statement: Select[Any], keys: Sequence[SortKey], sort: str, params: PageParams
 ) -> tuple[Select[Any], dict[str, Any]]:
@@ -145,16 +160,10 @@ def keyset(
 
     Values are named bind parameters (``limit``, ``after_0``...) returned beside the
     statement, so a statement of the same shape can be compiled once and reused."""
+    values, bound = cursor_values(keys, sort, params)
     statement = statement.order_by(*(key.order_by() for key in keys))
-    bound: dict[str, Any] = {"limit": params.limit + 1}
-    if params.cursor is not None:
-        values = decode_cursor(params.cursor, sort, len(keys))
-        if not all(key.accepts(value) for key, value in zip(keys, values, strict=True)):
-            raise InvalidParameter("cursor", "is not a cursor this API issued")
+    if values is not None:
         names = [f"after_{position}" for position in range(len(keys))]
-        bound |= {
-            name: value for name, value in zip(names, values, strict=True) if value is not None
-        }
         branches = []
         for position, key in enumerate(keys):
             prefix = [keys[i].equals(values[i], names[i]) for i in range(position)]

@@ -79,15 +79,16 @@ class Query:
 
     def rows(self, compiled: _Compiled, raw: Sequence[Sequence[Any]]) -> list[Row]:
         make = self.row_type._make
-        processors = compiled.processors
-        if not any(processors):
+        processed = [(i, f) for i, f in enumerate(compiled.processors) if f is not None]
+        if not processed:
             return [make(row) for row in raw]
-        return [
-            make(
-                [value if f is None else f(value) for f, value in zip(processors, row, strict=True)]
-            )
-            for row in raw
-        ]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for i, process in processed:
+                values[i] = process(values[i])
+            rows.append(make(values))
+        return rows
 
 
 class Reader(Protocol):

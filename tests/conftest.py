@@ -1,6 +1,6 @@
 """Fixtures: each test runs once per database, inside a transaction that is rolled back."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -85,16 +85,20 @@ async def client(
             raise
 
     app.dependency_overrides[get_session] = _test_session
-
-    # Reads see the test's uncommitted transaction; tests/test_reads.py proves the drivers'
-    # readers return the same rows.
-    async def _test_reader() -> SessionReader:
-        return SessionReader(session)
-
-    app.dependency_overrides[get_reader] = _test_reader
+    app.dependency_overrides[get_reader] = reader_on(session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+def reader_on(session: AsyncSession) -> Callable[[], Awaitable[SessionReader]]:
+    """A ``get_reader`` override: reads see the test's uncommitted transaction
+    (tests/test_reads.py proves the drivers' readers return the same rows)."""
+
+    async def _reader() -> SessionReader:
+        return SessionReader(session)
+
+    return _reader
 
 
 @pytest.fixture(scope="session")

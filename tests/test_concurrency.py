@@ -22,6 +22,7 @@ from app.db import create_engine, create_sessionmaker
 from app.main import create_app
 from app.models import ApiKey, AuditEntry, Condition, ImportJob, Source, Study, Treatment
 from app.models.enums import KeyScope
+from app.reads import create_reader
 from tests.factories import unique
 
 CONCURRENT = 10
@@ -33,6 +34,7 @@ async def _own_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[
     app = create_app(settings, engine=engine)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.reader = create_reader(engine)  # the production reader, on committed data
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -48,7 +48,8 @@ from app.config import Settings
 from app.db import get_session
 from app.main import create_app
 from app.models import AuditEntry, Study
-from app.reads import SessionReader, get_reader
+from app.reads import get_reader
+from tests.conftest import reader_on
 from tests.databases import fresh_database
 from tests.factories import make_study, unique
 
@@ -674,11 +675,8 @@ async def test_an_import_can_resolve_what_its_file_left_empty(
         yield session
         await session.commit()
 
-    async def _test_reader() -> SessionReader:
-        return SessionReader(session)
-
     app.dependency_overrides[get_session] = _test_session
-    app.dependency_overrides[get_reader] = _test_reader
+    app.dependency_overrides[get_reader] = reader_on(session)
     body = f"TY  - JOUR\nTI  - A record with only a DOI\nDO  - {CROSSREF_DOI}\nER  - \n"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

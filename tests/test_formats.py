@@ -8,10 +8,12 @@ refused as a whole (``UnreadableFile``) or reported record by record (``Unreadab
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.citations.formats import bibtex, crossref_json, csl_json, medline, pubmed_xml, ris
+from app.citations.formats._common import open_text
 from app.citations.formats.detect import (
     READERS,
     ReferenceFormat,
@@ -847,3 +849,67 @@ def test_reference_format_values() -> None:
         "medline",
         "crossref_json",
     ]
+
+
+# --- streamed from a file -------------------------------------------------------------------
+
+STREAMED_SAMPLES = {
+    ReferenceFormat.ris: "references.ris",
+    ReferenceFormat.medline: "references.nbib",
+    ReferenceFormat.pubmed_xml: "references.pubmed.xml",
+}
+STREAMED_BAD = {
+    "ris_truncated.ris": ReferenceFormat.ris,
+    "medline_truncated.nbib": ReferenceFormat.medline,
+    "pubmed_truncated.xml": ReferenceFormat.pubmed_xml,
+    "pubmed_billion_laughs.xml": ReferenceFormat.pubmed_xml,
+    "pubmed_external_entity.xml": ReferenceFormat.pubmed_xml,
+    "pubmed_wrong_root.xml": ReferenceFormat.pubmed_xml,
+}
+
+
+def _outcome(fmt: ReferenceFormat, source: str | Path) -> tuple[list[Any], str | None]:
+    records: list[Any] = []
+    try:
+        if isinstance(source, Path):
+            with open_text(source) as text:
+                records.extend(read_references(text, fmt))
+        else:
+            records.extend(read_references(source, fmt))
+    except UnreadableFile as error:
+        return records, f"{error.reason} (line {error.line})"
+    return records, None
+
+
+@pytest.mark.parametrize("fmt", list(STREAMED_SAMPLES))
+def test_a_file_read_as_it_goes_gives_what_its_text_gives(fmt: ReferenceFormat) -> None:
+    path = SAMPLES / STREAMED_SAMPLES[fmt]
+    streamed = _outcome(fmt, path)
+    assert streamed == _outcome(fmt, sample(STREAMED_SAMPLES[fmt]))
+    assert streamed[1] is None and len(streamed[0]) >= 3
+
+
+@pytest.mark.parametrize("name", list(STREAMED_BAD))
+def test_a_bad_file_read_as_it_goes_fails_as_its_text_fails(name: str) -> None:
+    fmt = STREAMED_BAD[name]
+    streamed = _outcome(fmt, BAD / name)
+    assert streamed == _outcome(fmt, bad(name))
+    records, problem = streamed
+    assert problem is not None or any(isinstance(r, UnreadableRecord) for r in records)
+
+
+@pytest.mark.parametrize("fmt", list(STREAMED_SAMPLES))
+def test_a_streamed_file_that_turns_out_not_utf8_is_unreadable(
+    fmt: ReferenceFormat, tmp_path: Path
+) -> None:
+    good = (SAMPLES / STREAMED_SAMPLES[fmt]).read_bytes()
+    broken = tmp_path / "broken"
+    broken.write_bytes(good + b" " * (2 << 20) + b"\xff\xfe" + good)  # past every read-ahead
+    records, problem = _outcome(fmt, broken)
+    assert problem is not None and problem.startswith("not UTF-8 text")
+
+
+def test_an_empty_file_streamed_is_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ris"
+    empty.write_bytes(b"\xef\xbb\xbf  \n")
+    assert _outcome(ReferenceFormat.ris, empty) == ([], "the file is empty (line None)")

@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.main import create_app
+from app.reads import create_reader
 
 
 def _client(settings: Settings, engine: AsyncEngine) -> httpx.AsyncClient:
     app = create_app(settings, engine=engine)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.reader = create_reader(engine)  # the production reader, on committed data
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
         base_url="http://testserver",

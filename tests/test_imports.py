@@ -13,6 +13,8 @@ from app.config import Settings
 from app.db import get_session
 from app.main import create_app
 from app.models import AuditEntry, ImportJob, Study
+from app.reads import get_reader
+from tests.conftest import reader_on
 from tests.dump import dump
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -325,6 +327,7 @@ async def small_client(
         yield session
 
     app.dependency_overrides[get_session] = _test_session
+    app.dependency_overrides[get_reader] = reader_on(session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

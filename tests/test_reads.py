@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -20,6 +21,7 @@ from app.reads import (
     create_reader,
 )
 from app.side_effects.service import REPORTS_OF_STUDY
+from app.studies.schemas import StudyPage
 from app.studies.service import _AUTHORS_OF_STUDY, _STUDY, SORTS, StudyFilters, list_studies
 from app.treatments.service import _ALIASES, _COMPONENTS, _PART_OF, _TREATMENT
 
@@ -131,3 +133,34 @@ async def test_study_pages_through_the_driver_match_the_session(
 def test_a_value_compiled_into_a_reused_statement_is_refused(engine: AsyncEngine) -> None:
     with pytest.raises(ValueError, match="by name, not by value"):
         Query(select(Study.id).where(Study.id == 5)).compiled(engine.dialect)
+
+
+async def test_study_lists_built_as_dicts_are_what_the_schema_serialises(
+    client: httpx.AsyncClient,
+) -> None:
+    """Pages skip validation; each must still be exactly what ``StudyPage`` would write."""
+    response = await client.get("/v1/studies", params={"limit": 500, "count": "true"})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["data"]) == body["total"] > 3
+    assert any(study["warnings"] for study in body["data"]), "the seed has a warning to show"
+    assert body == StudyPage.model_validate(body).model_dump(mode="json")
+    faceted = (await client.get("/v1/studies", params={"facets": "design"})).json()
+    assert faceted == StudyPage.model_validate(faceted).model_dump(mode="json")
+    assert faceted["facets"]["design"][0]["count"] >= 1
+
+
+async def test_a_lookup_filter_never_reuses_a_simple_shapes_statement(
+    engine: AsyncEngine, driver_reader: SQLiteReader | PostgresReader
+) -> None:
+    params = PageParams(limit=50, cursor=None, count=False)
+    async with AsyncSession(engine) as session:
+        everything = await list_studies(session, StudyFilters(), params, reader=driver_reader)
+        for filters in (
+            StudyFilters(treatment="minoxidil"),
+            StudyFilters(condition="androgenetic-alopecia"),
+            StudyFilters(q="microneedling"),
+        ):
+            page = await list_studies(session, filters, params, reader=driver_reader)
+            assert page == await list_studies(session, filters, params)
+            assert 0 < len(page.data) < len(everything.data), filters

@@ -31,7 +31,9 @@ from app.models import (
     TreatmentAlias,
     TreatmentComponent,
 )
+from app.reads import get_reader
 from tests import factories
+from tests.conftest import reader_on
 from tests.factories import unique
 
 PROBLEM = "application/problem+json"
@@ -210,6 +212,7 @@ async def committing_client(
             await session.commit()
 
     app.dependency_overrides[get_session] = _request_session
+    app.dependency_overrides[get_reader] = reader_on(session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import insert, or_, select
@@ -20,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from app.changes import Change, differences, fill_empty
 from app.citations.record import Author, Citation
 from app.models import Source, Study, StudyAuthor
+from app.models.base import table_of
 from app.models.enums import EVIDENCE_LEVEL_BY_DESIGN, SourceKind, StudyDesign
 from app.search.index import SearchKind, reindex
 
@@ -121,7 +123,7 @@ class CitationStore:
         self._by_doi: dict[str, Any] = {}
         self._by_pmid: dict[str, Any] = {}
         self._by_title: dict[tuple[str, int | None], Any] = {}
-        self._created: set[int] = set()  # id() of studies this store created
+        self._created: set[int] = set()  # ids of the studies this store created
         self._pending: list[StagedStudy] = []
 
     def _remember(self, study: Any) -> None:
@@ -171,7 +173,7 @@ class CitationStore:
             if probable is not None:
                 return self._probable_duplicate(probable, citation, values)
             return StoreResult(StoreStatus.created, self._stage(citation, values))
-        repeat = id(study) in self._created
+        repeat = self._created_here(study)
         filled, conflicts = fill_empty(study, values)
         new_warnings = [w for w in _warnings(citation) if w not in study.warnings]
         if new_warnings:
@@ -193,7 +195,7 @@ class CitationStore:
         self, study: Any, citation: Citation, values: dict[str, Any]
     ) -> StoreResult:
         # Without a shared identifier only an identical record is the same study.
-        repeat = id(study) in self._created
+        repeat = self._created_here(study)
         differing = {k: v for k, v in differences(study, values).items() if k not in _DERIVED}
         new_warnings = [w for w in _warnings(citation) if w not in study.warnings]
         if not repeat and not differing and not new_warnings:
@@ -204,30 +206,39 @@ class CitationStore:
         values |= {"warnings": _warnings(citation), "import_id": self.import_id}
         study = StagedStudy(values, list(citation.authors))
         self._pending.append(study)
-        self._created.add(id(study))
         self._remember(study)
         return study
+
+    def _created_here(self, study: Any) -> bool:
+        if isinstance(study, StagedStudy):
+            return True  # staged by this store, in this batch or (flushed) an earlier one
+        return study.id in self._created
 
     async def flush(self) -> None:
         """Insert the staged studies, their authors and sources in bulk, index them for
         search, and write any updates to stored studies."""
         pending, self._pending = self._pending, []
         if pending:
-            ids = await self.session.scalars(
-                insert(Study).returning(Study.id, sort_by_parameter_order=True),
-                [study.values for study in pending],
-            )
-            for study, study_id in zip(pending, ids, strict=True):
-                study.id = study_id
+            # Core inserts into the tables: the ORM's bulk path costs more per row than
+            # SQLite does (bench/README.md, imports). An executemany takes its columns from
+            # its first row, so runs of studies with the same columns go together.
+            studies = table_of(Study)
+            statement = insert(studies).returning(studies.c.id, sort_by_parameter_order=True)
+            for _, run in groupby(pending, key=lambda study: study.values.keys()):
+                batch = list(run)
+                ids = await self.session.scalars(statement, [study.values for study in batch])
+                for study, study_id in zip(batch, ids, strict=True):
+                    study.id = study_id
+            self._created.update(study.id for study in pending)
             authors = [
                 {"study_id": s.id, "position": n, "family": a.family, "given": a.given}
                 for s in pending
                 for n, a in enumerate(s.authors, start=1)
             ]
             if authors:
-                await self.session.execute(insert(StudyAuthor), authors)
+                await self.session.execute(insert(table_of(StudyAuthor)), authors)
             await self.session.execute(
-                insert(Source),
+                insert(table_of(Source)),
                 [
                     {
                         "kind": SourceKind.study.value,
@@ -242,6 +253,11 @@ class CitationStore:
             connection = await self.session.connection()
             await connection.run_sync(reindex, SearchKind.study, {s.id for s in pending})
         await self.session.flush()
+        # Forget this batch's studies (an abstract each): a later batch finds them in the
+        # database, and `_created` still tells a repeat. Memory stays flat with file size.
+        self._by_doi.clear()
+        self._by_pmid.clear()
+        self._by_title.clear()
 
 
 async def create_study(session: AsyncSession, citation: Citation, values: dict[str, Any]) -> Study:

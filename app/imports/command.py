@@ -1,13 +1,16 @@
 """``hair-evidence import``: straight into the configured database, or through a running API."""
 
 import asyncio
+import codecs
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 from tqdm import tqdm
 
 from app.auth.keys import COMMAND_LINE
+from app.citations.formats._common import open_text
 from app.citations.formats.detect import ReferenceFormat, sniff
 from app.citations.record import UnreadableFile
 from app.config import get_settings
@@ -25,15 +28,34 @@ class CommandFailed(Exception):
     """Printed as it is; the command exits non-zero."""
 
 
-def _read(path: Path) -> tuple[bytes, str]:
-    body = path.read_bytes()
-    try:
-        return body, body.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CommandFailed(f"{path} is not UTF-8 (byte {error.start})") from None
+_PIECE = 1 << 20
 
 
-async def _direct(text: str, options: service.ImportOptions, digest: str) -> ImportRead:
+def _pieces(path: Path) -> Iterator[bytes]:
+    """The file's bytes a megabyte at a time, checked to be UTF-8 on the way: a large file
+    is read twice (hashed, then imported) rather than held in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as file:
+        while True:
+            piece = file.read(_PIECE)
+            try:
+                decoder.decode(piece, final=not piece)
+            except UnicodeDecodeError as error:
+                raise CommandFailed(f"{path} is not UTF-8 (byte {offset + error.start})") from None
+            if not piece:
+                return
+            offset += len(piece)
+            yield piece
+
+
+def _head(path: Path) -> str:
+    """The start of the file, enough to tell its format (bad bytes are refused later)."""
+    with path.open("rb") as file:
+        return file.read(64 * 1024).decode("utf-8-sig", errors="replace")
+
+
+async def _direct(path: Path, options: service.ImportOptions, digest: str) -> ImportRead:
     settings = get_settings()
     engine = create_engine(settings)
     bar = tqdm(unit=" records", desc="importing", leave=False)
@@ -55,7 +77,8 @@ async def _direct(text: str, options: service.ImportOptions, digest: str) -> Imp
             )
             session.add(job)
             await session.flush()
-            report = await service.run(session, job, text, COMMAND_LINE, settings, advance)
+            with open_text(path) as text:
+                report = await service.run(session, job, text, COMMAND_LINE, settings, advance)
             service.finish(job, report)
             await session.flush()
             return service.to_read(job)
@@ -101,19 +124,19 @@ def run_command(
     key: str | None,
     verbose: bool,
 ) -> int:
-    body, text = _read(path)
     try:
-        chosen = fmt or sniff(text)
+        chosen = fmt or sniff(_head(path))
     except UnreadableFile as error:
         raise CommandFailed(f"{path}: {error.reason}") from None
     options = service.ImportOptions(chosen, dry_run, on_error, resolve)
+    digest = service.request_hash(_pieces(path), options)  # UTF-8 throughout, or refused now
     if api is not None:
         if key is None:
             raise CommandFailed("--api needs --key")
-        job = _via_api(body, options, api, key)
+        job = _via_api(path.read_bytes(), options, api, key)
     else:
         try:
-            job = asyncio.run(_direct(text, options, service.request_hash(body, options)))
+            job = asyncio.run(_direct(path, options, digest))
         except ProblemError as error:
             raise CommandFailed(error.detail) from None
     print(render(job, verbose=verbose))

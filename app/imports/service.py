@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.keys import Actor
 from app.changes import Change
 from app.citations.enrich import EnrichClient, describe, enrich_studies
+from app.citations.formats._common import ReferenceText
 from app.citations.formats.detect import ReferenceFormat, read_references
 from app.citations.normalize import InvalidCitation, normalize
 from app.citations.record import Citation, RawCitation, UnreadableFile, UnreadableRecord
@@ -36,7 +37,7 @@ from app.imports.schemas import (
 )
 from app.links import API, study_href
 from app.models import AuditEntry, ImportJob
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.models.enums import AuditAction, ImportStatus, OnError
 from app.studies.schemas import DataQualityWarningRead
 
@@ -66,8 +67,11 @@ class ImportOptions:
     resolve: bool = False
 
 
-def request_hash(body: bytes, options: ImportOptions) -> str:
-    digest = hashlib.sha256(body)
+def request_hash(body: bytes | Iterable[bytes], options: ImportOptions) -> str:
+    """What identifies a request: its bytes (whole, or as read in pieces) and options."""
+    digest = hashlib.sha256()
+    for piece in [body] if isinstance(body, bytes) else body:
+        digest.update(piece)
     flags = f"|{options.format}|{options.dry_run}|{options.on_error}|{options.resolve}"
     digest.update(flags.encode())
     return digest.hexdigest()
@@ -126,7 +130,7 @@ class _Run:
         self.actor = actor
         self.settings = settings
         self.store = CitationStore(session, import_id=None if job.dry_run else job.id)
-        self.first_index: dict[int, int] = {}  # id(study) -> index of the record creating it
+        self.first_index: dict[int, int] = {}  # study id -> index of the record creating it
         self.records: list[RecordReport] = []
         self._pending: list[RecordReport] = []  # this batch's reports
         self.counts: Counter[str] = Counter()
@@ -154,12 +158,12 @@ class _Run:
         for raw, citation, result in staged:
             self._pending.append(self._report(raw, citation, result))
             if result.status is StoreStatus.created:
-                self.first_index[id(result.study)] = raw.index
+                self.first_index[result.study.id] = raw.index
                 audit.append(self._audit(result, AuditAction.create, created(_fields(result))))
             elif result.status is StoreStatus.updated:
                 audit.append(self._audit(result, AuditAction.update, result.changes))
         if audit and not self.job.dry_run:
-            await self.session.execute(insert(AuditEntry), audit)
+            await self.session.execute(insert(table_of(AuditEntry)), audit)
         # Rejections were noted while reading: restore file order.
         for record in sorted(self._pending, key=lambda record: record.index):
             self.records.append(record)
@@ -195,7 +199,7 @@ class _Run:
         )
         if result.status is StoreStatus.duplicate:
             if result.repeat:
-                record.duplicate_of = self.first_index.get(id(study))
+                record.duplicate_of = self.first_index.get(study.id)
                 record.reason = f"repeats record {record.duplicate_of} of this file"
             else:
                 record.reason = (
@@ -238,7 +242,7 @@ async def _serialise_imports(session: AsyncSession) -> None:
 async def run(
     session: AsyncSession,
     job: ImportJob,
-    body: str,
+    body: ReferenceText,
     actor: Actor,
     settings: Settings,
     progress: Progress | None = None,

@@ -2,9 +2,18 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, Integer, MetaData, TypeDecorator, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    Table,
+    TypeDecorator,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names, so migrations on SQLite (batch mode) and PostgreSQL agree.
@@ -69,3 +78,8 @@ def enum_check(column: str, values: type[StrEnum], *, name: str | None = None) -
     """A CHECK constraint keeping a string column inside an enumeration."""
     allowed = ", ".join(f"'{member.value}'" for member in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements (inserts that skip the ORM's per-row work)."""
+    return cast(Table, model.__table__)

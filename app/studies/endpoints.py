@@ -101,8 +101,9 @@ async def list_studies(
         return streamed(fmt, service.every_study(session, filters), "studies")
     if representation is Representation.fhir:
         raise InvalidParameter("format", "FHIR is offered for one study, finding or treatment")
-    result = await service.list_studies(session, filters, page, _facets(facets), reader=reader)
-    return json_response(request, result, headers=link_header(request, result.next_cursor))
+    result = await service.list_studies_json(session, filters, page, _facets(facets), reader=reader)
+    headers = link_header(request, result.next_cursor)
+    return json_response(request, result.as_json(), headers=headers)
 
 
 def _facets(value: str | None) -> list[str]:

@@ -1,7 +1,7 @@
 """Small helpers the readers share: lazy lines, JSON loading, empty-file checks."""
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 from pydantic import ValidationError
@@ -10,6 +10,16 @@ from app.citations.record import UnreadableFile, UnreadableRecord
 
 BOM = "\ufeff"
 
+# What a streaming reader reads: the whole text, or a file opened by ``open_text`` (read
+# a line or a chunk at a time, so a large file is never held whole).
+ReferenceText = str | TextIO
+
+
+def open_text(path: Any) -> TextIO:
+    """A reference file for a streaming reader: UTF-8 (a byte-order mark skipped), lines cut
+    at ``\n`` only and kept unchanged, as ``iter_lines`` cuts a text."""
+    return open(path, encoding="utf-8-sig", newline="\n")  # noqa: SIM115 (the caller closes)
+
 
 def require_text(text: str) -> None:
     """An empty (or blank) upload is no file in any format."""
@@ -17,7 +27,7 @@ def require_text(text: str) -> None:
         raise UnreadableFile("the file is empty")
 
 
-def iter_lines(text: str) -> Iterator[str]:
+def iter_lines(text: ReferenceText) -> Iterator[str]:
     """The lines of ``text`` with their ``\\n`` kept, one at a time.
 
     ``str.splitlines`` would build every line at once (and split on characters such as
@@ -25,6 +35,9 @@ def iter_lines(text: str) -> Iterator[str]:
     ``io.StringIO`` would copy the text into a four-bytes-a-character buffer.
     A leading byte-order mark is skipped.
     """
+    if not isinstance(text, str):
+        yield from text
+        return
     start = 1 if text.startswith(BOM) else 0
     find = text.find
     while True:
@@ -35,6 +48,17 @@ def iter_lines(text: str) -> Iterator[str]:
             return
         yield text[start : end + 1]
         start = end + 1
+
+
+def chunks(text: ReferenceText, size: int) -> Iterator[str]:
+    """``text`` in pieces of ``size`` characters (a leading byte-order mark skipped)."""
+    if not isinstance(text, str):
+        while piece := text.read(size):
+            yield piece
+        return
+    start = 1 if text.startswith(BOM) else 0
+    for offset in range(start, len(text), size):
+        yield text[offset : offset + size]
 
 
 def load_json(text: str) -> Any:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from app.citations.formats import bibtex, crossref_json, csl_json, medline, pubmed_xml, ris
-from app.citations.formats._common import BOM
+from app.citations.formats._common import BOM, ReferenceText, require_text
 from app.citations.record import RawCitation, UnreadableFile, UnreadableRecord
 
 Reader = Callable[[str], Iterator[RawCitation | UnreadableRecord]]
@@ -134,10 +134,39 @@ def sniff(text: str) -> ReferenceFormat:
     return min(found)[1]
 
 
-def read_references(text: str, fmt: ReferenceFormat) -> Iterator[RawCitation | UnreadableRecord]:
-    """The records of ``text`` read as ``fmt``, in file order.
+# Formats read a line or a chunk at a time; the others parse the whole document.
+STREAMING_READERS: Mapping[
+    ReferenceFormat, Callable[[ReferenceText], Iterator[RawCitation | UnreadableRecord]]
+] = MappingProxyType(
+    {
+        ReferenceFormat.ris: ris.read,
+        ReferenceFormat.medline: medline.read,
+        ReferenceFormat.pubmed_xml: pubmed_xml.read,
+    }
+)
+STREAMED = frozenset(STREAMING_READERS)
+
+
+def read_references(
+    text: ReferenceText, fmt: ReferenceFormat
+) -> Iterator[RawCitation | UnreadableRecord]:
+    """The records of ``text`` (the whole text, or a file from ``open_text``) read as
+    ``fmt``, in file order.
 
     Readers stream: ``UnreadableFile`` can be raised after some records were yielded (a file
     truncated part-way), so a caller treats it as failing the whole file.
     """
-    return READERS[fmt](text)
+    if isinstance(text, str):
+        require_text(text)
+    else:
+        head = text.read(_HEAD)
+        text.seek(0)
+        if len(head) < _HEAD:
+            require_text(head)
+    try:
+        if fmt in STREAMED:
+            yield from STREAMING_READERS[fmt](text)
+        else:
+            yield from READERS[fmt](text if isinstance(text, str) else text.read())
+    except UnicodeDecodeError as error:  # a file read as it goes: bad bytes part-way
+        raise UnreadableFile(f"not UTF-8 text ({error.reason})") from None

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from Bio import Medline
 
-from app.citations.formats._common import iter_lines, require_text
+from app.citations.formats._common import ReferenceText, iter_lines
 from app.citations.record import Author, RawCitation, UnreadableFile, UnreadableRecord
 
 # Bio.Medline has no annotations: its documented types.
@@ -30,7 +30,7 @@ _DOI = re.compile(r"(\S+)\s*\[doi\]")
 class _Lines:
     """The text's lines for ``Bio.Medline.parse``, noting record starts and malformed lines."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: ReferenceText) -> None:
         self._text = text
         self.starts: list[int] = []
         # Record number -> (line, reason) for its first malformed line.
@@ -95,8 +95,7 @@ def _citation(record: Medline.Record, index: int, line: int) -> RawCitation:
     )
 
 
-def read(text: str) -> Iterator[RawCitation | UnreadableRecord]:
-    require_text(text)
+def read(text: ReferenceText) -> Iterator[RawCitation | UnreadableRecord]:
     lines = _Lines(text)
     index = -1
     for index, record in enumerate(_parse(iter(lines))):

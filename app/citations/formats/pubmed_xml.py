@@ -34,7 +34,7 @@ from typing import Any
 
 from lxml import etree
 
-from app.citations.formats._common import BOM, require_text
+from app.citations.formats._common import ReferenceText, chunks
 from app.citations.record import Author, RawCitation, UnreadableFile, UnreadableRecord
 
 _ROOTS = ("PubmedArticleSet",)
@@ -194,18 +194,19 @@ def _release(element: Any) -> None:
             del parent[0]
 
 
-def read(text: str) -> Iterator[RawCitation | UnreadableRecord]:
-    require_text(text)
+def read(text: ReferenceText) -> Iterator[RawCitation | UnreadableRecord]:
     parser = _parser()
     checked = False
     index = 0
-    start = 1 if text.startswith(BOM) else 0
+    head = ""  # the first chunk: where a DTD and its entity declarations would be
     try:
-        for offset in range(start, len(text), _CHUNK):
-            parser.feed(text[offset : offset + _CHUNK])
+        for number, chunk in enumerate(chunks(text, _CHUNK)):
+            head = head or chunk
+            offset = number * _CHUNK
+            parser.feed(chunk)
             for event, element in parser.read_events():
                 if not checked:
-                    _refuse_entities(element, text)
+                    _refuse_entities(element, head)
                     checked = True
                 if event != "end" or element.tag not in _ARTICLES:
                     continue
@@ -222,10 +223,10 @@ def read(text: str) -> Iterator[RawCitation | UnreadableRecord]:
         # libxml2's own guard against entity expansion in attribute values, which it expands
         # even when told not to substitute entities; such a file is refused as unsafe.
         if "amplification" in exc.msg or "entity reference loop" in exc.msg.lower():
-            raise UnreadableFile(f"unsafe XML: {exc.msg}", line=_entity_line(text)) from None
+            raise UnreadableFile(f"unsafe XML: {exc.msg}", line=_entity_line(head)) from None
         raise UnreadableFile(f"not well-formed XML: {exc.msg}", line=exc.lineno) from None
     if not checked:
-        _refuse_entities(root, text)
+        _refuse_entities(root, head)
         raise UnreadableFile(
             f"not PubMed XML: the root element is <{root.tag}>, not <PubmedArticleSet>",
             line=root.sourceline,

@@ -16,7 +16,7 @@ from typing import Any
 
 import rispy
 
-from app.citations.formats._common import iter_lines, require_text
+from app.citations.formats._common import ReferenceText, iter_lines
 from app.citations.record import RawCitation, UnreadableFile, UnreadableRecord
 
 # rispy's parser keeps no state between calls; unknown tags are not needed here.
@@ -105,8 +105,7 @@ def _record(lines: list[str], index: int, line: int) -> RawCitation | Unreadable
     )
 
 
-def read(text: str) -> Iterator[RawCitation | UnreadableRecord]:
-    require_text(text)
+def read(text: ReferenceText) -> Iterator[RawCitation | UnreadableRecord]:
     index = 0
     start: int | None = None
     lines: list[str] = []
