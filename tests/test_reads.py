@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
+import pydantic_core
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -20,8 +21,9 @@ from app.reads import (
     SQLiteReader,
     create_reader,
 )
+from app.responses import etag_for
 from app.side_effects.service import REPORTS_OF_STUDY
-from app.studies.schemas import StudyPage
+from app.studies.schemas import StudyDetail, StudyPage
 from app.studies.service import _AUTHORS_OF_STUDY, _STUDY, SORTS, StudyFilters, list_studies
 from app.treatments.service import _ALIASES, _COMPONENTS, _PART_OF, _TREATMENT
 
@@ -164,3 +166,21 @@ async def test_a_lookup_filter_never_reuses_a_simple_shapes_statement(
             page = await list_studies(session, filters, params, reader=driver_reader)
             assert page == await list_studies(session, filters, params)
             assert 0 < len(page.data) < len(everything.data), filters
+
+
+@pytest.mark.parametrize("expand", ["", "findings", "findings,side_effects"])
+async def test_a_study_built_as_dicts_is_byte_for_byte_its_models_json(
+    client: httpx.AsyncClient, session: AsyncSession, expand: str
+) -> None:
+    """Writes check If-Match against the model's serialisation; a GET serialises dicts.
+    The bytes, and so the ETags, must be the same."""
+    ids = list(await session.scalars(select(Study.id)))
+    served_findings = 0
+    for study_id in ids:
+        response = await client.get(f"/v1/studies/{study_id}", params={"expand": expand})
+        assert response.status_code == 200
+        model = StudyDetail.model_validate(response.json())
+        assert pydantic_core.to_json(model) == response.content
+        assert response.headers["etag"] == etag_for(pydantic_core.to_json(model))
+        served_findings += len(response.json().get("findings", []))
+    assert served_findings > 0 or not expand

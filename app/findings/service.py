@@ -1,5 +1,6 @@
 """Finding queries: one statement per page, every reference joined in."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,12 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import ResourceNotFound
-from app.findings.schemas import FindingLinks, FindingNumbers, FindingRead
+from app.findings.schemas import FindingNumbers, FindingRead
 from app.links import (
-    ConditionRef,
-    SourceRef,
-    StudyRef,
-    TreatmentRef,
     condition_href,
     finding_href,
     source_href,
@@ -78,45 +75,59 @@ class FindingFilters:
     source: int | None = None
 
 
+def _ref(slug: str | None, name: str | None, href: Callable[[str], str]) -> dict[str, Any] | None:
+    return None if slug is None else {"slug": slug, "name": name, "href": href(slug)}
+
+
+def finding_json(row: Any) -> dict[str, Any]:
+    """A finding row as ``FindingRead`` serialises it, built without validating (hot reads;
+    tests/test_reads.py holds it to the schema)."""
+    study_id, source_id = row.study_id, row.source_id
+    intervention, comparator, condition = (
+        row.intervention_slug,
+        row.comparator_slug,
+        row.condition_slug,
+    )
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "study": None
+        if study_id is None
+        else {
+            "id": study_id,
+            "title": row.study_title,
+            "year": row.study_year,
+            "href": study_href(study_id),
+        },
+        "source": {
+            "id": source_id,
+            "kind": row.source_kind,
+            "title": row.source_title,
+            "href": source_href(source_id),
+        },
+        "intervention": _ref(intervention, row.intervention_name, treatment_href),
+        "comparator_type": row.comparator_type,
+        "comparator": _ref(comparator, row.comparator_name, treatment_href),
+        "condition": _ref(condition, row.condition_name, condition_href),
+        "outcome": row.outcome,
+        "direction": row.direction,
+        "certainty": row.certainty,
+        "summary": row.summary,
+        "quote": row.quote,
+        "numbers": {name: getattr(row, name) for name in _NUMBER_FIELDS},
+        "links": {
+            "self": finding_href(row.id),
+            "study": None if study_id is None else study_href(study_id),
+            "source": source_href(source_id),
+            "intervention": treatment_href(intervention),
+            "comparator": comparator and treatment_href(comparator),
+            "condition": condition and condition_href(condition),
+        },
+    }
+
+
 def to_read(row: AnyRow) -> FindingRead:
-    finding = row
-    comparator = (
-        TreatmentRef.of(row.comparator_slug, row.comparator_name) if row.comparator_slug else None
-    )
-    condition = (
-        ConditionRef.of(row.condition_slug, row.condition_name) if row.condition_slug else None
-    )
-    study = (
-        StudyRef.of(finding.study_id, row.study_title, row.study_year)
-        if finding.study_id is not None
-        else None
-    )
-    return FindingRead(
-        id=finding.id,
-        kind=finding.kind,
-        study=study,
-        source=SourceRef.of(finding.source_id, row.source_kind, row.source_title),
-        intervention=TreatmentRef.of(row.intervention_slug, row.intervention_name),
-        comparator_type=finding.comparator_type,
-        comparator=comparator,
-        condition=condition,
-        outcome=finding.outcome,
-        direction=finding.direction,
-        certainty=finding.certainty,
-        summary=finding.summary,
-        quote=finding.quote,
-        numbers=FindingNumbers.model_validate(
-            {name: getattr(finding, name) for name in _NUMBER_FIELDS}
-        ),
-        links=FindingLinks(
-            self=finding_href(finding.id),
-            study=study_href(finding.study_id) if finding.study_id is not None else None,
-            source=source_href(finding.source_id),
-            intervention=treatment_href(row.intervention_slug),
-            comparator=treatment_href(row.comparator_slug) if row.comparator_slug else None,
-            condition=condition_href(row.condition_slug) if row.condition_slug else None,
-        ),
-    )
+    return FindingRead.model_validate(finding_json(row))
 
 
 async def _filtered(session: AsyncSession, filters: FindingFilters) -> Select[Any]:

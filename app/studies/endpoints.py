@@ -133,13 +133,14 @@ async def get_study(
     """One study: the full citation, its data-quality warnings and, with `expand`, its
     findings and side-effect reports."""
     expansions = parse_expand(expand, service.EXPANSIONS)
-    study = await service.get_study(reader, study_id, expansions)
+    study = await service.get_study_json(reader, study_id, expansions)
     representation = chosen(request, format)
+    if representation is Representation.json:
+        return json_response(request, study)
+    detail = StudyDetail.model_validate(study)
     if (fmt := citation_format(representation)) is not None:
-        return await rendered(fmt, study, f"study-{study_id}")
-    if representation is Representation.fhir:
-        return fhir_response(citation_resource(study, base_url(request)))
-    return json_response(request, study)
+        return await rendered(fmt, detail, f"study-{study_id}")
+    return fhir_response(citation_resource(detail, base_url(request)))
 
 
 @router.post(

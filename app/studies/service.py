@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
 from app.errors import InvalidParameter, ResourceNotFound
-from app.findings.service import FINDINGS_OF_STUDY, to_read
+from app.findings.service import FINDINGS_OF_STUDY, finding_json
 from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
 from app.models import Finding, SideEffectReport, Source, Study, StudyAuthor, Treatment
@@ -369,10 +369,11 @@ async def _treatment_facet(session: AsyncSession, matching: Any) -> list[FacetCo
     return [FacetCount(value=slug, label=name, count=count) for slug, name, count in rows]
 
 
-async def get_study(
+async def get_study_json(
     reader: Reader, study_id: int, expand: frozenset[str] = frozenset()
-) -> StudyDetail:
-    """One study and what ``expand`` names, read in one snapshot."""
+) -> dict[str, Any]:
+    """One study and what ``expand`` names, read in one snapshot, as ``StudyDetail``
+    serialises it."""
     queries = [(_STUDY, {"study_id": study_id}), (_AUTHORS_OF_STUDY, {"study_id": study_id})]
     if "findings" in expand:
         queries.append((FINDINGS_OF_STUDY, {"study_id": study_id}))
@@ -381,13 +382,21 @@ async def get_study(
     rows, authors, *expanded = await reader.batch(*queries)
     if not rows:
         raise ResourceNotFound(f"no study has the id {study_id}")
-    study = _to_read(rows[0], [_author(author) for author in authors])
-    detail = StudyDetail.model_construct(**dict(study))
+    study = study_json(rows[0], [_author(author) for author in authors])
     if "findings" in expand:
-        detail.findings = [to_read(row) for row in expanded.pop(0)]
+        study["findings"] = [finding_json(row) for row in expanded.pop(0)]
     if "side_effects" in expand:
-        detail.side_effects = [report_to_read(row) for row in expanded.pop(0)]
-    return detail
+        study["side_effects"] = [
+            report_to_read(row).model_dump(mode="json") for row in expanded.pop(0)
+        ]
+    return study
+
+
+async def get_study(
+    reader: Reader, study_id: int, expand: frozenset[str] = frozenset()
+) -> StudyDetail:
+    """The same study as a validated model, for code that works with it."""
+    return StudyDetail.model_validate(await get_study_json(reader, study_id, expand))
 
 
 async def every_study(
