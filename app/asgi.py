@@ -2,8 +2,11 @@
 
 import gc
 
+from app.config import get_settings
+from app.logs import configure_logging
 from app.main import create_app
 
+configure_logging(get_settings().log_level)
 app = create_app()
 
 # Everything imported so far lives as long as the process. Frozen, it is no longer traversed

@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import ProblemError
 from app.imports.command import CommandFailed, run_command
+from app.logs import uvicorn_log_config
 from app.models.enums import KeyScope, OnError
 from app.seed import seed
 
@@ -153,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            access_log=False,
+            access_log=False,  # the application logs each request itself, as JSON
+            log_config=uvicorn_log_config(),
         )
     return 0
 

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=100_000_000, ge=1)
     import_batch_size: int = Field(default=500, ge=1)
     sql_echo: bool = False
+    # Per client address and per API key, in each serving process ("N/second|minute|hour").
+    rate_limit_writes: str = Field(default="120/minute", pattern=r"^\d+/(second|minute|hour)$")
+    rate_limit_imports: str = Field(default="20/minute", pattern=r"^\d+/(second|minute|hour)$")
+    # One JSON line per request (method, path, status, ms, request id) on stderr.
+    access_log: bool = True
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     # Metadata enrichment (hair-evidence resolve) from Crossref and PubMed E-utilities.
     enrich_crossref_base_url: str = "https://api.crossref.org"
     enrich_eutils_base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"

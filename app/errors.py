@@ -174,5 +174,8 @@ class ProblemDetail(BaseModel):
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses an operation can answer."""
+    """OpenAPI entries for the error statuses an operation can answer. An operation that
+    needs a key (401) is also rate-limited (429)."""
+    if 401 in statuses:
+        statuses = (*statuses, 429)
     return {status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}} for status in statuses}

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.endpoints import router as keys_router
+from app.auth.limits import Limits
 from app.cautions.endpoints import router as cautions_router
 from app.conditions.endpoints import router as conditions_router
 from app.config import Settings, get_settings
@@ -18,7 +19,7 @@ from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
 from app.imports.endpoints import router as imports_router
-from app.middleware import HeadAsGet
+from app.middleware import HeadAsGet, RequestContext
 from app.reads import create_reader
 from app.search.endpoints import router as search_router
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
@@ -60,8 +61,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limits = Limits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(RequestContext, log_requests=settings.access_log)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1138,7 +1138,8 @@ def _reads(plan: Plan) -> None:
                 "--workers",
                 str(workers),
             ],
-            env={"DATABASE_URL": plan.database_url},
+            # No access log, as for Datasette: each server at its best.
+            env={"DATABASE_URL": plan.database_url, "HAIR_EVIDENCE_ACCESS_LOG": "false"},
             port=port,
             ready_path="/healthz",
             cpus=cpus,

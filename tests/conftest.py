@@ -37,7 +37,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Tests write far faster than any client may; tests/test_rate_limits.py sets its own.
+    unlimited = "1000000/minute"
+    return Settings(
+        database_url=database_url, rate_limit_writes=unlimited, rate_limit_imports=unlimited
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.auth.keys import Actor, authenticate
+from app.auth.limits import count_request
 from app.db import SessionDep
 from app.errors import ProblemError
 from app.models.enums import KeyScope
@@ -32,6 +33,7 @@ def _bearer(request: Request) -> str | None:
 
 def require(scope: KeyScope) -> object:
     async def dependency(request: Request, session: SessionDep) -> Actor:
+        count_request(request)
         presented = _bearer(request)
         if presented is None:
             raise Unauthenticated(
@@ -51,6 +53,7 @@ def require(scope: KeyScope) -> object:
                     "WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'
                 },
             )
+        count_request(request, actor.key_id)
         return actor
 
     return Depends(dependency)
