@@ -97,11 +97,6 @@ class Reader(Protocol):
         ...
 
 
-async def fetch(reader: Reader, query: Query, **params: Any) -> list[Row]:
-    (rows,) = await reader.batch((query, params))
-    return rows
-
-
 def _arguments(compiled: _Compiled, params: Params) -> list[Any]:
     if compiled.constants:
         params = {**compiled.constants, **params}

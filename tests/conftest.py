@@ -1,6 +1,7 @@
 """Fixtures: each test runs once per database, inside a transaction that is rolled back."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -69,11 +70,12 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             await transaction.rollback()
 
 
-@pytest.fixture
-async def client(
-    engine: AsyncEngine, session: AsyncSession, settings: Settings
+@asynccontextmanager
+async def client_on_transaction(
+    settings: Settings, engine: AsyncEngine, session: AsyncSession
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Real HTTP through httpx into the application, on the test's transaction."""
+    """Real HTTP through httpx into an application made with ``settings``, whose requests
+    run on the test's transaction."""
     app = create_app(settings, engine=engine)
     app.state.engine = engine
 
@@ -92,6 +94,15 @@ async def client(
     app.dependency_overrides[get_reader] = reader_on(session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(
+    engine: AsyncEngine, session: AsyncSession, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Real HTTP through httpx into the application, on the test's transaction."""
+    async with client_on_transaction(settings, engine, session) as client:
         yield client
 
 

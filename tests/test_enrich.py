@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -45,11 +45,8 @@ from app.citations.enrich import (
 )
 from app.citations.store import title_key
 from app.config import Settings
-from app.db import get_session
-from app.main import create_app
 from app.models import AuditEntry, Study
-from app.reads import get_reader
-from tests.conftest import reader_on
+from tests.conftest import client_on_transaction
 from tests.databases import fresh_database
 from tests.factories import make_study, unique
 
@@ -668,18 +665,8 @@ def test_resolve_command(recorded: Recorded, tmp_path: Path) -> None:
 async def test_an_import_can_resolve_what_its_file_left_empty(
     session: AsyncSession, recorded: Recorded, engine: AsyncEngine, writer: dict[str, str]
 ) -> None:
-    app = create_app(settings_for(recorded), engine=engine)
-
-    async def _test_session() -> AsyncIterator[AsyncSession]:
-        await session.commit()
-        yield session
-        await session.commit()
-
-    app.dependency_overrides[get_session] = _test_session
-    app.dependency_overrides[get_reader] = reader_on(session)
     body = f"TY  - JOUR\nTI  - A record with only a DOI\nDO  - {CROSSREF_DOI}\nER  - \n"
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_on_transaction(settings_for(recorded), engine, session) as client:
         response = await client.post(
             "/v1/imports", content=body, headers=writer, params={"resolve": "true"}
         )

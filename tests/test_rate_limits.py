@@ -7,10 +7,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
-from app.db import get_session
 from app.main import create_app
-from app.reads import get_reader
-from tests.conftest import reader_on
+from tests.conftest import client_on_transaction
 from tests.factories import unique
 
 
@@ -22,17 +20,7 @@ async def limited(
     tight = settings.model_copy(
         update={"rate_limit_writes": "3/minute", "rate_limit_imports": "2/minute"}
     )
-    app = create_app(tight, engine=engine)
-
-    async def _test_session() -> AsyncIterator[AsyncSession]:
-        await session.commit()
-        yield session
-        await session.commit()
-
-    app.dependency_overrides[get_session] = _test_session
-    app.dependency_overrides[get_reader] = reader_on(session)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_on_transaction(tight, engine, session) as client:
         yield client
 
 

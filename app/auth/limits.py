@@ -36,21 +36,17 @@ class Limits:
             limiter=MovingWindowRateLimiter(MemoryStorage()),
         )
 
-    def check(self, item: RateLimitItem, *identities: str) -> None:
-        """Count one request against each identity; refuse it (429) if any is over."""
-        for identity in identities:
-            if not self.limiter.hit(item, identity):
-                reset = self.limiter.get_window_stats(item, identity).reset_time
-                wait = max(1, math.ceil(reset - time.time()))
-                scope, kind, _ = identity.split(":", 2)
-                raise TooManyRequests(
-                    f"more than {item} {scope}s from this {kind}; retry in {wait} s",
-                    headers={"Retry-After": str(wait)},
-                )
-
-
-def client_address(request: Request) -> str:
-    return f"address:{request.client.host if request.client else 'unknown'}"
+    def check(self, item: RateLimitItem, scope: str, kind: str, who: str) -> None:
+        """Count one ``scope`` request (write or import) by this client address or key;
+        refuse it (429) once over the limit."""
+        identity = f"{scope}:{kind}:{who}"
+        if not self.limiter.hit(item, identity):
+            reset = self.limiter.get_window_stats(item, identity).reset_time
+            wait = max(1, math.ceil(reset - time.time()))
+            raise TooManyRequests(
+                f"more than {item} {scope}s from this {kind}; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
 
 def count_request(request: Request, key_id: int | None = None) -> None:
@@ -58,7 +54,9 @@ def count_request(request: Request, key_id: int | None = None) -> None:
     (so guessing keys is throttled too), by key once it is known. Imports count apart."""
     limits: Limits = request.app.state.limits
     is_import = request.url.path.rstrip("/") == "/v1/imports" and request.method == "POST"
-    item = limits.imports if is_import else limits.writes
-    scope = "import" if is_import else "write"
-    identity = client_address(request) if key_id is None else f"key:{key_id}"
-    limits.check(item, f"{scope}:{identity}")
+    item, scope = (limits.imports, "import") if is_import else (limits.writes, "write")
+    if key_id is None:
+        address = request.client.host if request.client else "unknown"
+        limits.check(item, scope, "address", address)
+    else:
+        limits.check(item, scope, "key", str(key_id))

@@ -21,18 +21,10 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 # Ranked first, snippets after: FTS5 computes every selected column of every match before
 # sorting, so a snippet beside the rank cost 34 s for a word in 200,000 entries. Ranked by
 # FTS5's own `rank` (bm25 with the same weights, ``rank MATCH``), the engine sorts inside
-# the index: 21 ms instead of 890 for words with 2,000-14,000 matches (bench data). The kind
-# filter needs the entries table before the limit.
+# the index: 21 ms instead of 890 for words with 2,000-14,000 matches (bench data).
 _SQLITE_TOP = """
 SELECT search_fts.rowid AS id, -search_fts.rank AS score
-FROM search_fts
-WHERE search_fts MATCH :query AND search_fts.rank MATCH 'bm25(4.0, 1.0)'
-ORDER BY search_fts.rank
-LIMIT :limit
-"""
-_SQLITE_TOP_OF_KINDS = """
-SELECT search_fts.rowid AS id, -search_fts.rank AS score
-FROM search_fts JOIN search_entries e ON e.id = search_fts.rowid
+FROM search_fts {join}
 WHERE search_fts MATCH :query AND search_fts.rank MATCH 'bm25(4.0, 1.0)' {kinds}
 ORDER BY search_fts.rank
 LIMIT :limit
@@ -99,18 +91,17 @@ async def search(
     session: AsyncSession, query: str, kinds: Sequence[SearchKind], limit: int
 ) -> SearchResults:
     engine = engine_query(session, query)
-    template = _POSTGRESQL if _dialect(session) == "postgresql" else _SQLITE
     kind_clause = ""
     parameters: dict[str, Any] = {"query": engine, "limit": limit}
     if kinds:
         names = [f":kind{i}" for i in range(len(kinds))]
         kind_clause = f"AND e.kind IN ({', '.join(names)})"
         parameters |= {f"kind{i}": kind.value for i, kind in enumerate(kinds)}
-    if template is _SQLITE:
-        top = _SQLITE_TOP_OF_KINDS.format(kinds=kind_clause) if kinds else _SQLITE_TOP
-        statement = _SQLITE.format(top=top)
-    else:
-        statement = template.format(kinds=kind_clause)
+    if _dialect(session) == "postgresql":
+        statement = _POSTGRESQL.format(kinds=kind_clause)
+    else:  # the kind filter needs the entries table before the limit
+        join = "JOIN search_entries e ON e.id = search_fts.rowid" if kinds else ""
+        statement = _SQLITE.format(top=_SQLITE_TOP.format(join=join, kinds=kind_clause))
     try:
         rows = await session.execute(text(statement), parameters)
     except DBAPIError as error:  # what the engine still cannot parse is the client's query
