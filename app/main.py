@@ -1,10 +1,12 @@
 """The application: routers, error handlers, CORS, and the engine's lifetime."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.endpoints import router as keys_router
@@ -18,6 +20,7 @@ from app.evidence.endpoints import router as evidence_router
 from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
+from app.imports import jobs
 from app.imports.endpoints import router as imports_router
 from app.middleware import HeadAsGet, RequestContext
 from app.reads import create_reader
@@ -40,6 +43,17 @@ sources and cautions as linked resources. Every finding carries its source's ver
 """
 
 
+logger = logging.getLogger(__name__)
+
+
+async def recover_interrupted_imports(engine: AsyncEngine) -> None:
+    # The service must start even when the database is down; /readyz reports that.
+    try:
+        await jobs.recover(engine)
+    except (SQLAlchemyError, OSError) as error:
+        logger.warning("interrupted imports not checked at start-up: %s", type(error).__name__)
+
+
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -49,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.engine = engine or create_engine(settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.reader = create_reader(app.state.engine)
+        await recover_interrupted_imports(app.state.engine)
         yield
         app.state.reader.close()
         if owned:

@@ -3,17 +3,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
-from app.auth.dependencies import WriterDep
+from app.auth.dependencies import Forbidden, WriterDep
 from app.citations.formats.detect import ReferenceFormat, format_for_media_type, sniff
 from app.citations.record import UnreadableFile
 from app.config import SettingsDep
 from app.db import SessionDep
+from app.editing import Conflict
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
 from app.imports.schemas import ImportRead
 from app.models import ImportJob
 from app.models.base import utcnow
-from app.models.enums import ImportStatus, OnError
+from app.models.enums import ImportStatus, KeyScope, OnError
 from app.params import ResourceId
 from app.responses import json_response
 
@@ -73,6 +74,14 @@ def _format(declared: ReferenceFormat | None, content_type: str, text: str) -> R
         return sniff(text)
     except UnreadableFile as error:
         raise UnsupportedMediaType(error.reason) from None
+
+
+async def _settle(request: Request, session: SessionDep, job: ImportJob) -> None:
+    """Show as failed a job whose runner died."""
+    if job.status in jobs.UNFINISHED and job.id not in jobs.progress:
+        if await jobs.settle(request.app.state.engine, job.id):
+            await session.commit()  # ends a read snapshot taken before the change
+            await session.refresh(job)
 
 
 def _answer(request: Request, job: ImportJob) -> Response:
@@ -164,8 +173,41 @@ async def create_import(
 
 @router.get("/{import_id}", response_model=ImportRead, responses=problem_responses(404, 422))
 async def get_import(request: Request, session: SessionDep, import_id: ResourceId) -> Response:
-    """An import's status and progress and, once finished, its per-record report."""
+    """An import's status and progress and, once finished, its per-record report. A job
+    whose runner died (a crash or a restart) is shown as failed, and can be retried."""
     job = await service.get_import(session, import_id)
+    await _settle(request, session, job)
     read = service.to_read(job)
     read.processed = jobs.progress.get(job.id, job.processed)
     return json_response(request, read)
+
+
+@router.post(
+    "/{import_id}/retry",
+    response_model=ImportRead,
+    status_code=202,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def retry_import(
+    request: Request,
+    session: SessionDep,
+    actor: WriterDep,
+    settings: SettingsDep,
+    import_id: ResourceId,
+) -> Response:
+    """Run again, in the background, an import that failed on the server (interrupted by a
+    crash or a restart, or a fault of the database). Its file was kept and nothing of the
+    failed run was written. Only the key that started it, or an admin key, may retry it."""
+    job = await service.get_import(session, import_id)
+    if job.key_id != actor.key_id and not actor.allows(KeyScope.admin):
+        raise Forbidden("only the key that started this import, or an admin key, may retry it")
+    await _settle(request, session, job)
+    if job.status != ImportStatus.failed or job.payload is None:
+        raise Conflict(f"only a failed import can be retried; this one is {job.status}")
+    job.status = ImportStatus.queued.value
+    job.error = None
+    job.processed = 0
+    job.started_at = job.finished_at = None
+    await session.commit()
+    jobs.start(request.app.state.sessionmaker, settings, job.id, actor)
+    return _answer(request, job)
