@@ -7,7 +7,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -127,14 +127,28 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
-    return problem_response(
-        503,
-        "Service unavailable",
-        "the database is not answering; try again shortly",
-        instance=request.url.path,
-        headers={"Retry-After": "5"},
-    )
+class DatabaseUnavailable(ProblemError):
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is not answering; try again shortly", headers={"Retry-After": "5"}
+        )
+
+
+def _lost_connection(exc: Exception) -> bool:
+    """A connection refused, reset or closed mid-query: the database is away, the request
+    was fine. Anything else the driver raises is this service's bug."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    if _lost_connection(exc):
+        return await _on_problem(request, DatabaseUnavailable())
+    return await _on_unexpected(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -147,8 +161,11 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
-    app.add_exception_handler(OperationalError, _on_database_unavailable)
-    app.add_exception_handler(ConnectionError, _on_database_unavailable)
+    # Handled here rather than by Starlette's last-resort handler, which re-raises into the
+    # server's log as an unhandled crash.
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(ConnectionError, _on_database_error)
+    app.add_exception_handler(TimeoutError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

@@ -23,11 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import BindParameter, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.visitors import iterate
+
+from app.errors import DatabaseUnavailable
 
 Params = Mapping[str, Any]
 Row = Any  # a named tuple made by Query.row_type
@@ -158,10 +161,15 @@ class PostgresReader:
         async with self._engine.connect() as connection:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
-            if len(queries) == 1:
-                return [await self._fetch(raw, *queries[0])]
-            async with raw.transaction(isolation="repeatable_read", readonly=True):
-                return [await self._fetch(raw, query, params) for query, params in queries]
+            try:
+                if len(queries) == 1:
+                    return [await self._fetch(raw, *queries[0])]
+                async with raw.transaction(isolation="repeatable_read", readonly=True):
+                    return [await self._fetch(raw, query, params) for query, params in queries]
+            except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as error:
+                # Past SQLAlchemy, so it cannot know: the pool must not hand this one out again.
+                await connection.invalidate(error)
+                raise DatabaseUnavailable() from error
 
     async def _fetch(self, raw: Any, query: Query, params: Params) -> list[Row]:
         if not query.is_compiled(self._dialect):

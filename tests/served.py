@@ -95,15 +95,20 @@ def wait_until_up(base: str, path: str = "/readyz", timeout: float = 60) -> None
 
 @contextmanager
 def serving(
-    url: str, env: dict[str, str] | None = None, *, ready: str = "/readyz"
+    url: str,
+    env: dict[str, str] | None = None,
+    *,
+    ready: str = "/readyz",
+    log: Path | None = None,
 ) -> Iterator[Served]:
-    """`hair-evidence serve` on the database, until the block ends."""
+    """`hair-evidence serve` on the database, until the block ends; its log to `log`."""
     port = free_port()
+    output = log.open("ab") if log is not None else None
     process = subprocess.Popen(
         [COMMAND, "serve", "--port", str(port)],
         env={**os.environ, "DATABASE_URL": url, "HAIR_EVIDENCE_ACCESS_LOG": "false", **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output or subprocess.DEVNULL,
+        stderr=output or subprocess.DEVNULL,
     )
     served = Served(process, f"http://127.0.0.1:{port}")
     try:
@@ -113,3 +118,5 @@ def serving(
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+        if output is not None:
+            output.close()
