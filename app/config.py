@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     import_background_bytes: int = Field(default=1_000_000, ge=1)
     import_max_bytes: int = Field(default=100_000_000, ge=1)
     import_batch_size: int = Field(default=500, ge=1)
+    # Any other request body (JSON writes); larger ones answer 413 before they are read whole.
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+    # An answer not started within this many seconds is abandoned with 503 (exports stream on).
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
     sql_echo: bool = False
     # Per client address and per API key, in each serving process ("N/second|minute|hour").
     rate_limit_writes: str = Field(default="120/minute", pattern=r"^\d+/(second|minute|hour)$")

@@ -114,7 +114,9 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
+        exc.status_code, "Error"
+    )
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.url.path}"
@@ -192,7 +194,7 @@ class ProblemDetail(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses an operation can answer. An operation that
-    needs a key (401) is also rate-limited (429)."""
+    needs a key (401) is also rate-limited (429) and takes a body with a size cap (413)."""
     if 401 in statuses:
-        statuses = (*statuses, 429)
+        statuses = (*statuses, 413, 429)
     return {status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}} for status in statuses}

@@ -15,7 +15,7 @@ from app.cautions.endpoints import router as cautions_router
 from app.conditions.endpoints import router as conditions_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
-from app.errors import install_error_handlers
+from app.errors import install_error_handlers, problem_responses
 from app.evidence.endpoints import router as evidence_router
 from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
@@ -24,6 +24,7 @@ from app.imports import jobs
 from app.imports.endpoints import router as imports_router
 from app.middleware import HeadAsGet, RequestContext
 from app.reads import create_reader
+from app.request_limits import RequestLimits
 from app.search.endpoints import router as search_router
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
 from app.side_effects.endpoints import router as side_effects_router
@@ -74,11 +75,19 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Any operation: the database is away, or the answer did not start in time.
+        responses=problem_responses(503),
     )
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.import_max_bytes,
+        timeout_seconds=settings.request_timeout_seconds,
+    )
     app.add_middleware(RequestContext, log_requests=settings.access_log)
     if settings.cors_origins:
         app.add_middleware(
