@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
 from app.imports.schemas import ImportRead
+from app.metrics.instruments import Metrics
 from app.models import ImportJob
 from app.models.base import utcnow
 from app.models.enums import ImportStatus, OnError
@@ -135,6 +136,7 @@ async def create_import(
         if replay is not None:
             return _answer(request, replay)
     background = len(body) > settings.import_background_bytes
+    metrics: Metrics = request.app.state.metrics
     job = ImportJob(
         status=(ImportStatus.queued if background else ImportStatus.running).value,
         format=options.format.value,
@@ -153,12 +155,17 @@ async def create_import(
     if background:
         # The job must be committed before another session can run it.
         await session.commit()
-        jobs.start(request.app.state.sessionmaker, settings, job.id, actor)
+        jobs.start(request.app.state.sessionmaker, settings, job.id, actor, metrics)
         return _answer(request, job)
-    report = await service.run(session, job, text, actor, settings)
-    service.finish(job, report)
-    # Kept even when the import is rejected: the job and its report answer a retried POST.
-    await session.commit()
+    try:
+        report = await service.run(session, job, text, actor, settings)
+        service.finish(job, report)
+        # Kept even when the import is rejected: the job and its report answer a retried POST.
+        await session.commit()
+    except Exception as error:
+        metrics.count_import(service.outcome_of(error))
+        raise
+    metrics.count_import(ImportStatus(job.status), report.counts)
     return _answer(request, job)
 
 

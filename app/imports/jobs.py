@@ -10,6 +10,7 @@ from app.auth.keys import Actor
 from app.config import Settings
 from app.errors import ProblemError
 from app.imports import service
+from app.metrics.instruments import Metrics
 from app.models import ImportJob
 from app.models.base import utcnow
 from app.models.enums import ImportStatus
@@ -22,9 +23,13 @@ _tasks: set[asyncio.Task[None]] = set()
 
 
 def start(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, job_id: int, actor: Actor
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    job_id: int,
+    actor: Actor,
+    metrics: Metrics,
 ) -> None:
-    task = asyncio.create_task(run(sessionmaker, settings, job_id, actor))
+    task = asyncio.create_task(run(sessionmaker, settings, job_id, actor, metrics))
     _tasks.add(task)  # keep a reference until it ends
     task.add_done_callback(_tasks.discard)
 
@@ -39,7 +44,11 @@ async def _set(
 
 
 async def run(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, job_id: int, actor: Actor
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    job_id: int,
+    actor: Actor,
+    metrics: Metrics,
 ) -> None:
     """Run a queued job to the end, recording success, rejection or failure on the job."""
     await _set(sessionmaker, job_id, status=ImportStatus.running.value, started_at=utcnow())
@@ -58,12 +67,15 @@ async def run(
             assert job is not None and job.payload is not None
             report = await service.run(session, job, job.payload, actor, settings, report_progress)
             service.finish(job, report)
+        metrics.count_import(ImportStatus(job.status), report.counts)
     except ProblemError as error:  # the file as a whole could not be read
+        metrics.count_import(ImportStatus.rejected)
         await _set(
             sessionmaker, job_id, status=ImportStatus.rejected.value, error=error.detail,
             finished_at=utcnow(), payload=None,
         )  # fmt: skip
     except Exception:
+        metrics.count_import(ImportStatus.failed)
         logger.exception("import job %s failed", job_id)
         await _set(
             sessionmaker, job_id, status=ImportStatus.failed.value,
