@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     rate_limit_imports: str = Field(default="20/minute", pattern=r"^\d+/(second|minute|hour)$")
     # One JSON line per request (method, path, status, ms, request id) on stderr.
     access_log: bool = True
+    # Prometheus metrics at /metrics; off, no endpoint and no cost on any request.
+    metrics: bool = True
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     # Metadata enrichment (hair-evidence resolve) from Crossref and PubMed E-utilities.
     enrich_crossref_base_url: str = "https://api.crossref.org"

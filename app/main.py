@@ -22,6 +22,8 @@ from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
 from app.imports import jobs
 from app.imports.endpoints import router as imports_router
+from app.metrics.endpoints import router as metrics_router
+from app.metrics.instruments import Metrics
 from app.middleware import HeadAsGet, RequestContext
 from app.reads import create_reader
 from app.request_limits import RequestLimits
@@ -80,6 +82,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)
+    # Always there, so an import need not ask whether metrics are on; the setting decides
+    # whether requests are counted and /metrics is served.
+    app.state.metrics = Metrics(engine=lambda: getattr(app.state, "engine", None))
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
@@ -88,7 +93,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         max_import_bytes=settings.import_max_bytes,
         timeout_seconds=settings.request_timeout_seconds,
     )
-    app.add_middleware(RequestContext, log_requests=settings.access_log)
+    app.add_middleware(
+        RequestContext,
+        log_requests=settings.access_log,
+        metrics=app.state.metrics if settings.metrics else None,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -114,4 +123,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         health_router,
     ):
         app.include_router(router)
+    if settings.metrics:
+        app.include_router(metrics_router)
     return app

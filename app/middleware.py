@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics.instruments import Metrics
+
 
 class HeadAsGet:
     """Answer HEAD wherever GET is answered (RFC 9110 9.3.2): same headers, no body."""
@@ -28,7 +30,14 @@ class HeadAsGet:
                 return
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        routed = {**scope, "method": "GET"}
+        try:
+            await self.app(routed, receive, send_headers_only)
+        finally:
+            # What the router matched, for RequestContext's per-route metrics outside.
+            for key in ("route", "endpoint"):
+                if key in routed:
+                    scope[key] = routed[key]
 
 
 # A request id a client may choose: short, and nothing a log or header could be fooled by.
@@ -57,11 +66,15 @@ access = logging.getLogger("app.access")
 class RequestContext:
     """Every response carries a request id (``X-Request-ID``: the client's if it sent a
     plausible one, else a new one), the security headers and a content security policy;
-    each request is logged once, with its id, when it is answered."""
+    each request is logged once, with its id, and counted in the metrics when it is
+    answered."""
 
-    def __init__(self, app: ASGIApp, *, log_requests: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, log_requests: bool = True, metrics: Metrics | None = None
+    ) -> None:
         self.app = app
         self.log_requests = log_requests
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,6 +101,9 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe_request(scope, status, seconds)
             if self.log_requests:
                 access.info(
                     "request",
@@ -95,7 +111,7 @@ class RequestContext:
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "ms": round(seconds * 1000, 2),
                     },
                 )
             request_id.reset(token)

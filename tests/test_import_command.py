@@ -10,6 +10,7 @@ import pytest
 
 from tests.served import create_key, prepared, run_command, serving
 from tests.test_imports import FILES, SAMPLES
+from tests.test_metrics import parse, value
 
 
 class Server:
@@ -70,6 +71,7 @@ def test_large_import_runs_as_a_background_job(server: Server) -> None:
     body = (SAMPLES / FILES["pubmed_xml"]).read_bytes()
     assert len(body) > 1000
     headers = {"Authorization": f"Bearer {server.key}"}
+    before = parse(httpx.get(f"{server.base}/metrics").text)
     response = httpx.post(f"{server.base}/v1/imports", content=body, headers=headers)
     assert response.status_code == 202, response.text
     assert response.json()["status"] in ("queued", "running")
@@ -85,3 +87,14 @@ def test_large_import_runs_as_a_background_job(server: Server) -> None:
     assert sum(counts.values()) == job["total"]
     studies = httpx.get(f"{server.base}{job['links']['studies']}&count=true")
     assert studies.json()["total"] == counts["created"]
+
+    after = parse(httpx.get(f"{server.base}/metrics").text)
+
+    def added(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    imports = "hair_evidence_imports_total"
+    assert added(imports, outcome="succeeded") == 1
+    assert added(imports, outcome="rejected") == added(imports, outcome="failed") == 0
+    records = "hair_evidence_import_records_total"
+    assert sum(added(records, status=status) for status in counts) == job["total"]

@@ -12,6 +12,7 @@ from app.editing import Conflict
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
 from app.imports.schemas import ImportRead
+from app.metrics.instruments import Metrics
 from app.models import ImportJob
 from app.models.base import utcnow
 from app.models.enums import ImportStatus, KeyScope, OnError
@@ -144,6 +145,7 @@ async def create_import(
         if replay is not None:
             return _answer(request, replay)
     background = len(body) > settings.import_background_bytes
+    metrics: Metrics = request.app.state.metrics
     job = ImportJob(
         status=(ImportStatus.queued if background else ImportStatus.running).value,
         format=options.format.value,
@@ -162,12 +164,17 @@ async def create_import(
     if background:
         # The job must be committed before another session can run it.
         await session.commit()
-        jobs.start(request.app.state.sessionmaker, settings, job.id, actor)
+        jobs.start(request.app.state.sessionmaker, settings, job.id, actor, metrics)
         return _answer(request, job)
-    report = await service.run(session, job, text, actor, settings)
-    service.finish(job, report)
-    # Kept even when the import is rejected: the job and its report answer a retried POST.
-    await session.commit()
+    try:
+        report = await service.run(session, job, text, actor, settings)
+        service.finish(job, report)
+        # Kept even when the import is rejected: the job and its report answer a retried POST.
+        await session.commit()
+    except Exception as error:
+        metrics.count_import(service.outcome_of(error))
+        raise
+    metrics.count_import(ImportStatus(job.status), report.counts)
     return _answer(request, job)
 
 
@@ -209,5 +216,5 @@ async def retry_import(
     job.processed = 0
     job.started_at = job.finished_at = None
     await session.commit()
-    jobs.start(request.app.state.sessionmaker, settings, job.id, actor)
+    jobs.start(request.app.state.sessionmaker, settings, job.id, actor, request.app.state.metrics)
     return _answer(request, job)

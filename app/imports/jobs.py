@@ -17,6 +17,7 @@ from app.auth.keys import Actor
 from app.config import Settings
 from app.errors import ProblemError
 from app.imports import claims, service
+from app.metrics.instruments import Metrics
 from app.models import ImportJob
 from app.models.base import utcnow
 from app.models.enums import ImportStatus
@@ -34,9 +35,13 @@ QUEUED_GRACE = timedelta(seconds=60)
 
 
 def start(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, job_id: int, actor: Actor
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    job_id: int,
+    actor: Actor,
+    metrics: Metrics,
 ) -> None:
-    task = asyncio.create_task(run(sessionmaker, settings, job_id, actor))
+    task = asyncio.create_task(run(sessionmaker, settings, job_id, actor, metrics))
     _tasks.add(task)  # keep a reference until it ends
     task.add_done_callback(_tasks.discard)
 
@@ -64,13 +69,17 @@ def _engine(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
 
 
 async def run(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, job_id: int, actor: Actor
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    job_id: int,
+    actor: Actor,
+    metrics: Metrics,
 ) -> None:
     """Run a queued job to the end, recording success, rejection or failure on the job."""
     engine = _engine(sessionmaker)
     try:
         async with sessionmaker() as session, claims.hold(engine, session, job_id):
-            await _run_claimed(sessionmaker, session, settings, job_id, actor)
+            await _run_claimed(sessionmaker, session, settings, job_id, actor, metrics)
     except claims.AlreadyClaimed:
         logger.info("import job %s is run by another process", job_id)
     finally:
@@ -83,6 +92,7 @@ async def _run_claimed(
     settings: Settings,
     job_id: int,
     actor: Actor,
+    metrics: Metrics,
 ) -> None:
     started = await _set(
         sessionmaker, job_id, expect=(ImportStatus.queued.value,),
@@ -104,13 +114,16 @@ async def _run_claimed(
         report = await service.run(session, job, job.payload, actor, settings, report_progress)
         service.finish(job, report)
         await session.commit()  # the records and the job's outcome, together
+        metrics.count_import(ImportStatus(job.status), report.counts)
     except ProblemError as error:  # the file as a whole could not be read
+        metrics.count_import(ImportStatus.rejected)
         await session.rollback()  # first: on SQLite it holds the only write lock
         await _set(
             sessionmaker, job_id, status=ImportStatus.rejected.value, error=error.detail,
             finished_at=utcnow(), payload=None,
         )  # fmt: skip
     except Exception:
+        metrics.count_import(ImportStatus.failed)
         logger.exception("import job %s failed", job_id)
         await session.rollback()
         await _set(

@@ -301,6 +301,11 @@ def finish(job: ImportJob, report: ImportReport) -> None:
     job.payload = None
 
 
+def outcome_of(error: Exception) -> ImportStatus:
+    """A file refused as a whole (unreadable, no records) is rejected; anything else failed."""
+    return ImportStatus.rejected if isinstance(error, ProblemError) else ImportStatus.failed
+
+
 def rejection(job: ImportJob) -> ImportRejected:
     assert job.report is not None
     counts = job.report["counts"]
