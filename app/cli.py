@@ -1,4 +1,4 @@
-"""The ``hair-evidence`` command: database, seed and server."""
+"""The ``hair-evidence`` command: database, seed, backup and server."""
 
 import argparse
 import asyncio
@@ -9,6 +9,7 @@ import uvicorn
 
 from app import migrate
 from app.auth import keys
+from app.backup.command import dump_command, restore_command
 from app.citations.formats.detect import ReferenceFormat
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
@@ -107,6 +108,26 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     resolve.add_argument("--limit", metavar="N", type=int, help="look up at most N studies")
 
+    dump = commands.add_parser(
+        "dump",
+        help="write the whole database to one JSON file",
+        description="Write every resource, the history, import jobs and the keys' hashes to "
+        "one versioned JSON file, from one consistent snapshot (writers are not blocked). "
+        "The search index is left out: restore rebuilds it.",
+    )
+    dump.add_argument("file", help="the file to write (replaced once complete); - for stdout")
+
+    restore = commands.add_parser(
+        "restore",
+        help="load a dump into an empty database",
+        description="Load a file written by `hair-evidence dump` into an empty database of "
+        "either engine, in one transaction: if anything is wrong, nothing is written. Make "
+        "the database first with `hair-evidence db upgrade`; restore leaves its schema alone "
+        "and refuses a dump written at another schema revision. Ids, history and keys come "
+        "back as they were; the search index is rebuilt.",
+    )
+    restore.add_argument("file", help="a file written by hair-evidence dump; - for stdin")
+
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -148,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.citations.enrich import resolve_command
 
         return resolve_command(args.study_ids, args.limit)
+    elif args.command == "dump":
+        return dump_command(args.file)
+    elif args.command == "restore":
+        return restore_command(args.file)
     elif args.command == "serve":
         uvicorn.run(
             "app.asgi:app",

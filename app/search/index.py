@@ -113,6 +113,26 @@ def reindex(connection: Connection, kind: SearchKind, ids: set[int]) -> None:
     )
 
 
+_IDS = {
+    SearchKind.study: Study.id,
+    SearchKind.treatment: Treatment.id,
+    SearchKind.finding: Finding.id,
+    SearchKind.side_effect: SideEffect.id,
+}
+# Ids per statement: both engines cap the bound parameters of one statement.
+_REBUILD_BATCH = 1000
+
+
+def rebuild(connection: Connection) -> None:
+    """Index every resource afresh, in id order: for rows written without the ORM (a
+    restore), which the flush hook below never sees."""
+    connection.execute(delete(SearchEntry))
+    for kind, id_column in _IDS.items():
+        ids = connection.scalars(select(id_column).order_by(id_column)).all()
+        for start in range(0, len(ids), _REBUILD_BATCH):
+            reindex(connection, kind, set(ids[start : start + _REBUILD_BATCH]))
+
+
 def _touched(obj: object) -> tuple[SearchKind, int] | None:
     match obj:
         case Study(id=study_id) | StudyAuthor(study_id=study_id):
