@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.auth.keys import Actor
@@ -16,6 +17,7 @@ from app.imports import jobs
 from app.main import create_app
 from app.metrics.instruments import Metrics
 from app.metrics.pool import PoolCollector
+from app.models import ImportJob
 from app.models.enums import KeyScope
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -124,11 +126,32 @@ async def test_a_background_import_that_breaks_is_counted_as_failed(
 ) -> None:
     metrics = Metrics(engine=lambda: engine)
     writer = Actor(key_id=None, name="test", scope=KeyScope.write)
-    # No such job: the run fails before it reads a record, and writes nothing.
-    await jobs.run(create_sessionmaker(engine), settings, 2_000_000_000, writer, metrics)
-    samples = parse(metrics.exposition("")[0].decode())
-    assert value(samples, "hair_evidence_imports_total", outcome="failed") == 1
-    assert value(samples, "hair_evidence_imports_total", outcome="succeeded") == 0
+    # A queued job whose file is gone: the run fails before it reads a record.
+    async with engine.begin() as connection:
+        job_id = await connection.scalar(
+            insert(ImportJob)
+            .values(
+                status="queued",
+                format="ris",
+                dry_run=False,
+                on_error="reject",
+                request_hash="0" * 64,
+                payload=None,
+                processed=0,
+            )  # fmt: skip
+            .returning(ImportJob.id)
+        )
+    try:
+        await jobs.run(create_sessionmaker(engine), settings, job_id, writer, metrics)
+        samples = parse(metrics.exposition("")[0].decode())
+        assert value(samples, "hair_evidence_imports_total", outcome="failed") == 1
+        assert value(samples, "hair_evidence_imports_total", outcome="succeeded") == 0
+        async with engine.connect() as connection:
+            status = await connection.scalar(select(ImportJob.status).where(ImportJob.id == job_id))
+        assert status == "failed"
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(delete(ImportJob).where(ImportJob.id == job_id))
 
 
 async def test_pool_gauges_are_read_at_scrape_time(
