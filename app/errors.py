@@ -73,7 +73,18 @@ def problem_response(
     if errors is not None:
         body["errors"] = errors
     body.update(extra or {})
-    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+    return Response(problem_body(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def problem_body(body: dict[str, Any]) -> bytes:
+    """The JSON of a problem, with <, > and & escaped: a problem may quote what the client
+    sent, and must not carry markup to anything that renders it as HTML."""
+    encoded = orjson.dumps(body)
+    if b"<" in encoded or b">" in encoded or b"&" in encoded:
+        encoded = (
+            encoded.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+        )
+    return encoded
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -114,9 +125,8 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
-        exc.status_code, "Error"
-    )
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    title = titles.get(exc.status_code, "Invalid request" if exc.status_code == 422 else "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.url.path}"

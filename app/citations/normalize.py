@@ -160,6 +160,24 @@ def _pages(raw: RawCitation, max_span: int) -> tuple[str | None, list[DataQualit
     return printed, []
 
 
+_TEXT_FIELDS = (
+    "title", "year", "journal", "volume", "issue", "start_page", "end_page", "pages", "doi",
+    "pmid", "pmcid", "url", "abstract",
+)  # fmt: skip
+
+
+def _refuse_nul(raw: RawCitation) -> None:
+    # PostgreSQL text cannot hold U+0000; no reference format has a use for it.
+    for name in _TEXT_FIELDS:
+        value = getattr(raw, name)
+        if value is not None and "\x00" in value:
+            raise InvalidCitation(name, "contains a NUL character (U+0000)")
+    for author in raw.authors:
+        names = [author] if isinstance(author, str) else [author.family, author.given or ""]
+        if any("\x00" in name for name in names):
+            raise InvalidCitation("authors", "an author's name contains a NUL character (U+0000)")
+
+
 def normalize(
     raw: RawCitation,
     *,
@@ -167,6 +185,7 @@ def normalize(
     cited_years: Iterable[int] = (),
 ) -> Citation:
     """Validate one record; ``cited_years`` are the years other text cites it under."""
+    _refuse_nul(raw)
     title = _clean(raw.title)
     if title is None:
         raise InvalidCitation("title", "a title is required")

@@ -32,7 +32,8 @@ _PIECE = 1 << 20
 
 
 def _pieces(path: Path) -> Iterator[bytes]:
-    """The file's bytes a megabyte at a time, checked to be UTF-8 on the way: a large file
+    """The file's bytes a megabyte at a time, checked to be UTF-8 without NUL on the way (as
+    the API checks a body): a large file
     is read twice (hashed, then imported) rather than held in memory."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
@@ -43,6 +44,8 @@ def _pieces(path: Path) -> Iterator[bytes]:
                 decoder.decode(piece, final=not piece)
             except UnicodeDecodeError as error:
                 raise CommandFailed(f"{path} is not UTF-8 (byte {offset + error.start})") from None
+            if (nul := piece.find(b"\x00")) >= 0:
+                raise CommandFailed(f"{path} holds a NUL byte (byte {offset + nul})")
             if not piece:
                 return
             offset += len(piece)

@@ -57,7 +57,7 @@ def _decode(body: bytes, content_type: str) -> str:
         if name.lower() == "charset" and value:
             charset = value.strip('"').lower()
     try:
-        return body.decode("utf-8-sig" if charset in ("utf-8", "utf8") else charset)
+        text = body.decode("utf-8-sig" if charset in ("utf-8", "utf8") else charset)
     except LookupError:
         raise UnsupportedMediaType(f"unknown charset {charset!r}") from None
     except UnicodeDecodeError as error:
@@ -65,6 +65,9 @@ def _decode(body: bytes, content_type: str) -> str:
             f"the body is not valid {charset} (byte {error.start}); declare its charset in "
             "Content-Type"
         ) from None
+    if (nul := text.find("\x00")) >= 0:  # no reference format has one; PostgreSQL refuses it
+        raise UndecodableBody(f"the body holds a NUL character (character {nul})")
+    return text
 
 
 def _format(declared: ReferenceFormat | None, content_type: str, text: str) -> ReferenceFormat:

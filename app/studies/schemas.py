@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from app.expansion import Expandable
-from app.fields import LongText, Name, ShortText
+from app.fields import LongText, Name, NoNul, ShortText, Storable
 from app.findings.schemas import FindingRead
 from app.models.enums import Blinding, StudyDesign
 from app.pagination import Page
@@ -109,18 +109,18 @@ class StudyCreate(BaseModel):
     title: LongText
     authors: list[AuthorIn] = Field(default_factory=list, max_length=2000)
     doi: ShortText | None = Field(default=None, description="Any spelling, URL included.")
-    pmid: Annotated[str, Field(max_length=20)] | None = None
-    pmcid: Annotated[str, Field(max_length=20)] | None = None
+    pmid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
+    pmcid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
     journal: ShortText | None = None
     year: int | None = Field(default=None, ge=1000, le=9999)
-    volume: Annotated[str, Field(max_length=40)] | None = None
-    issue: Annotated[str, Field(max_length=40)] | None = None
-    pages: Annotated[str, Field(max_length=40)] | None = None
+    volume: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
+    issue: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
+    pages: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
     url: HttpUrl | None = None
     abstract: LongText | None = None
     design: StudyDesign | None = None
     pilot: bool = False
-    species: Annotated[str, Field(max_length=60)] | None = None
+    species: Annotated[str, Field(max_length=60), Storable, NoNul] | None = None
     sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
     duration_weeks: float | None = Field(default=None, gt=0, le=5200)
     blinding: Blinding | None = None
@@ -138,18 +138,18 @@ class StudyUpdate(BaseModel):
     title: LongText | None = None
     authors: list[AuthorIn] | None = Field(default=None, max_length=2000)
     doi: ShortText | None = None
-    pmid: Annotated[str, Field(max_length=20)] | None = None
-    pmcid: Annotated[str, Field(max_length=20)] | None = None
+    pmid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
+    pmcid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
     journal: ShortText | None = None
     year: int | None = Field(default=None, ge=1000, le=9999)
-    volume: Annotated[str, Field(max_length=40)] | None = None
-    issue: Annotated[str, Field(max_length=40)] | None = None
-    pages: Annotated[str, Field(max_length=40)] | None = None
+    volume: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
+    issue: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
+    pages: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
     url: HttpUrl | None = None
     abstract: LongText | None = None
     design: StudyDesign | None = None
     pilot: bool | None = None
-    species: Annotated[str, Field(max_length=60)] | None = None
+    species: Annotated[str, Field(max_length=60), Storable, NoNul] | None = None
     sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
     duration_weeks: float | None = Field(default=None, gt=0, le=5200)
     blinding: Blinding | None = None
