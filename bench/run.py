@@ -175,7 +175,9 @@ def _affinity(process: subprocess.Popen[bytes] | None) -> list[int]:
 
 def _log_errors(log: Path) -> int:
     text = log.read_text(errors="replace") if log.exists() else ""
-    return len(re.findall(r"^Traceback|^ERROR", text, re.MULTILINE))
+    # Plain tracebacks, and the service's JSON log lines at ERROR or above.
+    plain = re.findall(r"^Traceback|^ERROR", text, re.MULTILINE)
+    return len(plain) + len(re.findall(r'"level": "(?:ERROR|CRITICAL)"', text))
 
 
 # --- wrk ------------------------------------------------------------------------------------
