@@ -38,6 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = f"{run.PG_BASE}/hair_evidence_load"
 
 
+async def _fresh_database() -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(f"{run.PG_BASE}/postgres")
+    try:
+        await connection.execute('DROP DATABASE IF EXISTS "hair_evidence_load" WITH (FORCE)')
+        await connection.execute('CREATE DATABASE "hair_evidence_load"')
+    finally:
+        await connection.close()
+
+
 def _key(database_url: str) -> str:
     argv = [str(run.BIN / "hair-evidence"), "keys", "create", "--name", f"load-{time.time_ns()}"]
     done = subprocess.run(
@@ -148,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8097)
     args = parser.parse_args(argv)
 
-    asyncio.run(run._create_pg_database("hair_evidence_load"))
+    asyncio.run(_fresh_database())  # each run starts from the same data
     run.ensure_database(PG_URL, args.studies, args.seed)
     targets = asyncio.run(run.collect_targets(PG_URL, args.seed, 2_000))
     paths = run.our_paths(targets)
