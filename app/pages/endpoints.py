@@ -65,8 +65,9 @@ async def treatment_list(
     request: Request, session: SessionDep, cursor: Cursor = None
 ) -> HTMLResponse:
     """Every treatment with its evidence at a glance."""
-    page = await treatments.list_treatments(session, _page(cursor))
-    summaries = [await evidence.evidence_summary(session, t.slug) for t in page.data]
+    # A short page: each row's study counts cost what the treatment's evidence weighs.
+    page = await treatments.list_treatments(session, PageParams(20, cursor, count=False))
+    summaries = [await evidence.evidence_glance(session, t.slug) for t in page.data]
     return render(
         request,
         "treatments.html",
