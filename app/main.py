@@ -25,6 +25,8 @@ from app.imports.endpoints import router as imports_router
 from app.metrics.endpoints import router as metrics_router
 from app.metrics.instruments import Metrics
 from app.middleware import HeadAsGet, RequestContext
+from app.pages import docs
+from app.pages.endpoints import router as pages_router
 from app.reads import create_reader
 from app.request_limits import RequestLimits
 from app.search.endpoints import router as search_router
@@ -77,6 +79,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by app.pages.docs from local copies: the docs work with no internet access.
+        docs_url=None,
+        redoc_url=None,
         # Any operation: the database is away, or the answer did not start in time.
         responses=problem_responses(503),
     )
@@ -125,4 +130,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.include_router(router)
     if settings.metrics:
         app.include_router(metrics_router)
+    app.include_router(docs.router)
+    app.include_router(pages_router)
+    docs.mount_static(app)
     return app

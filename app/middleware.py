@@ -43,15 +43,14 @@ class HeadAsGet:
 # A request id a client may choose: short, and nothing a log or header could be fooled by.
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-# JSON answers need no sources at all; HTML pages (the API docs) load Swagger UI and ReDoc
-# from jsDelivr and run FastAPI's inline start-up script.
+# JSON answers need no sources at all. HTML pages (the evidence browser and the API docs) load
+# scripts, styles and fonts from this server only and run no inline code; images may be data:
+# URIs (Swagger UI's icons) and ReDoc builds its search worker from a blob.
 _API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 _PAGE_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import httpx
 import pytest
@@ -33,12 +34,26 @@ async def test_a_plausible_client_request_id_is_kept_and_anything_else_replaced(
         assert len(response.headers["x-request-id"]) == 32
 
 
-async def test_html_pages_get_a_policy_that_lets_the_docs_load(client: httpx.AsyncClient) -> None:
+async def test_html_pages_get_a_policy_of_this_server_only(client: httpx.AsyncClient) -> None:
+    for path in ("/docs", "/", "/treatments/microneedling"):
+        page = await client.get(path)
+        assert page.headers["content-type"].startswith("text/html")
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self';" in policy
+        assert "style-src 'self';" in policy
+        assert "frame-ancestors 'none'" in policy
+        # No CDN and no inline code: the docs and the pages work offline and under this policy.
+        assert "unsafe-inline" not in policy and "https:" not in policy
+
+
+async def test_the_docs_load_every_asset_from_this_server(client: httpx.AsyncClient) -> None:
     page = await client.get("/docs")
-    assert page.headers["content-type"].startswith("text/html")
-    policy = page.headers["content-security-policy"]
-    assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
-    assert "frame-ancestors 'none'" in policy
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "/static/docs/swagger-ui-bundle.js" in assets
+    assert all(asset.startswith("/") for asset in assets), assets
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200, asset
+    assert (await client.get("/redoc")).status_code == 404  # ReDoc needs inline styles
 
 
 async def test_each_request_is_logged_once_as_json_with_its_id_and_never_a_key(

@@ -60,6 +60,14 @@ class EvidenceSummary(BaseModel):
     links: dict[str, str]
 
 
+class EvidenceGlance(BaseModel):
+    """The part of the summary a list of treatments shows for each: its studies and how many
+    different side effects were reported."""
+
+    studies: StudyOverview
+    side_effects: int
+
+
 class Comparison(BaseModel):
     treatments: list[EvidenceSummary]
     direct: list[FindingRead] = Field(

@@ -13,6 +13,7 @@ from app.evidence.schemas import (
     ComparatorOverview,
     Comparison,
     Count,
+    EvidenceGlance,
     EvidenceSummary,
     FindingOverview,
     SideEffectOverview,
@@ -174,6 +175,20 @@ async def evidence_summary(session: AsyncSession, slug: str) -> EvidenceSummary:
             "meta_analysis": f"{API}/meta-analysis?intervention={slug}",
         },
     )
+
+
+async def evidence_glance(session: AsyncSession, slug: str) -> EvidenceGlance:
+    """The studies overview of ``evidence_summary`` and a count of distinct side effects,
+    without the findings, reports and cautions a list of treatments does not show."""
+    ids = await involved_treatment_ids(
+        session, await resolve_treatment_id(session, slug, field=None)
+    )
+    side_effects = await session.scalar(
+        select(func.count(func.distinct(SideEffectReport.side_effect_id))).where(
+            SideEffectReport.treatment_id.in_(ids)
+        )
+    )
+    return EvidenceGlance(studies=await _studies(session, ids), side_effects=side_effects or 0)
 
 
 async def compare(session: AsyncSession, slugs: list[str]) -> Comparison:

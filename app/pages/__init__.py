@@ -1,0 +1,1 @@
+"""Server-rendered HTML pages over the same services the JSON API calls."""
