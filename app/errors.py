@@ -114,6 +114,17 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI answers a JSON body it cannot even decode (not UTF-8, nested past Python's
+        # limit) with a bare 400; like JSON that does not parse, it is an invalid request.
+        reason = "the body is not readable JSON"
+        return problem_response(
+            422,
+            "Invalid request",
+            f"body: {reason}",
+            instance=request.url.path,
+            errors=[{"field": "body", "location": "body", "reason": reason}],
+        )
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
