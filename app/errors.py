@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -127,15 +128,26 @@ async def _on_http(request: Request, exc: Exception) -> Response:
         )
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.url.path}"
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
-        exc.status_code,
-        title,
-        detail,
-        instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        exc.status_code, title, detail, instance=request.url.path, headers=headers
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the document lists for the path (Starlette's 405 names only those of the
+    first route that matched), and HEAD wherever GET is answered."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods.update(method.upper() for method in operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> Response:

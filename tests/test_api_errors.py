@@ -102,6 +102,24 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, method: str, url: 
     assert "GET" in response.headers["allow"]
 
 
+@pytest.mark.parametrize(
+    ("url", "allow"),
+    [
+        ("/v1/treatments/microneedling", "DELETE, GET, HEAD, PATCH"),
+        ("/v1/treatments", "GET, HEAD, POST"),
+        ("/v1/keys/someone", "DELETE"),
+        ("/v1/imports", "POST"),
+    ],
+)
+async def test_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, url: str, allow: str
+) -> None:
+    """Not only those of the first route that matched (found by schemathesis)."""
+    response = await client.request("OPTIONS", url)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == allow
+
+
 # --- 422: filters naming nothing -------------------------------------------------------------
 
 
