@@ -201,4 +201,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     needs a key (401) is also rate-limited (429)."""
     if 401 in statuses:
         statuses = (*statuses, 429)
-    return {status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}} for status in statuses}
+    # `model` registers the schema (FastAPI files it under application/json); the body is
+    # sent as problem+json, so that is where a client or a fuzzer must find it.
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    return {status: {"model": ProblemDetail, "content": content} for status in statuses}

@@ -44,7 +44,7 @@ async def list_keys(request: Request, session: SessionDep, actor: AdminDep) -> R
     )
 
 
-@router.delete("/{name}", status_code=204, responses=problem_responses(401, 403, 404))
+@router.delete("/{name}", status_code=204, responses=problem_responses(401, 403, 404, 422))
 async def revoke_key(session: SessionDep, actor: AdminDep, name: str) -> Response:
     """Revoke a key at once (needs an `admin` key)."""
     await keys.revoke_key(session, name)
