@@ -10,7 +10,7 @@ from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
-from app.imports.schemas import ImportRead
+from app.imports.schemas import IMPORT_REQUEST_BODY, ImportRead
 from app.models import ImportJob
 from app.models.base import utcnow
 from app.models.enums import ImportStatus, OnError
@@ -95,6 +95,7 @@ def _answer(request: Request, job: ImportJob) -> Response:
         202: {"model": ImportRead, "description": "A large file, queued as a background job."},
         **problem_responses(401, 403, 413, 415, 422),
     },
+    openapi_extra={"requestBody": IMPORT_REQUEST_BODY},
 )
 async def create_import(
     request: Request,
