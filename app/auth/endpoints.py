@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -31,7 +33,8 @@ async def create_key(
     secret = await keys.create_key(session, data.name, data.scope)
     info = await keys.key_info(session, data.name)
     created = KeyCreated(**_read(info).model_dump(), key=secret)
-    response = created_response(request, created, f"/v1/keys/{data.name}")
+    # A name is free text; a header carries only ASCII, and the name is one path segment.
+    response = created_response(request, created, f"/v1/keys/{quote(data.name, safe='')}")
     response.headers["Cache-Control"] = "no-store"
     return response
 
