@@ -307,6 +307,15 @@ async def test_a_key_named_in_any_script_is_created_and_revoked_over_http(
     assert (await client.delete(created.headers["location"], headers=admin)).status_code == 204
 
 
+async def test_a_key_name_longer_than_its_column_is_422(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """PostgreSQL refused it with a 500 (found by schemathesis)."""
+    response = await client.post("/v1/keys", json={"name": "k" * 101}, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "name"
+
+
 # --- The key is a secret ---------------------------------------------------------------------
 
 
