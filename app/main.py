@@ -19,7 +19,7 @@ from app.findings.endpoints import router as findings_router
 from app.health.endpoints import router as health_router
 from app.history.endpoints import router as history_router
 from app.imports.endpoints import router as imports_router
-from app.middleware import HeadAsGet, RequestContext
+from app.middleware import HeadAsGet, RefuseNul, RequestContext
 from app.reads import create_reader
 from app.search.endpoints import router as search_router
 from app.side_effects.endpoints import reports_router as side_effect_reports_router
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.limits = Limits.from_settings(settings)
     install_error_handlers(app)
+    app.add_middleware(RefuseNul)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestContext, log_requests=settings.access_log)
     if settings.cors_origins:

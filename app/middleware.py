@@ -5,9 +5,12 @@ import re
 import time
 import uuid
 from contextvars import ContextVar
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import problem_response
 
 
 class HeadAsGet:
@@ -29,6 +32,34 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class RefuseNul:
+    """Answer 422 to a path or query that carries U+0000: no resource or filter value holds
+    one, PostgreSQL fails on it where SQLite just finds nothing, and a URL has no other way
+    to carry it than ``%00``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (
+            b"%00" not in scope["query_string"] and "\x00" not in scope["path"]
+        ):
+            await self.app(scope, receive, send)
+            return
+        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        names = sorted({name for name, value in query if "\x00" in name + value})
+        errors = [
+            {"field": name, "location": "query", "reason": "contains U+0000"} for name in names
+        ]
+        if "\x00" in scope["path"]:
+            errors.insert(0, {"field": "path", "location": "path", "reason": "contains U+0000"})
+        detail = "; ".join(f"{error['field']}: {error['reason']}" for error in errors)
+        response = problem_response(
+            422, "Invalid request", detail, instance=scope["path"], errors=errors
+        )
+        await response(scope, receive, send)
 
 
 # A request id a client may choose: short, and nothing a log or header could be fooled by.

@@ -124,6 +124,22 @@ async def test_405_allows_every_method_of_the_path(
 
 
 @pytest.mark.parametrize(
+    ("url", "field", "location"),
+    [
+        ("/v1/studies?q=hair%00loss", "q", "query"),
+        ("/v1/treatments?cursor=%00", "cursor", "query"),
+        ("/v1/meta-analysis?intervention=%00&measure=SMD", "intervention", "query"),
+        ("/v1/treatments/minox%00idil", "path", "path"),
+    ],
+)
+async def test_nul_in_a_path_or_query_is_422(
+    client: httpx.AsyncClient, url: str, field: str, location: str
+) -> None:
+    """PostgreSQL cannot hold U+0000 and failed on it with a 500 (found by schemathesis)."""
+    assert_invalid(await client.get(url), field, location)
+
+
+@pytest.mark.parametrize(
     ("url", "params", "field"),
     [
         ("/v1/studies", {"treatment": "nope"}, "treatment"),
