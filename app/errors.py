@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -125,17 +126,27 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI answers a JSON body it cannot even decode (not UTF-8, nested past Python's
+        # limit) with a bare 400; like JSON that does not parse, it is an invalid request.
+        reason = "the body is not readable JSON"
+        return problem_response(
+            422,
+            "Invalid request",
+            f"body: {reason}",
+            instance=request.url.path,
+            errors=[{"field": "body", "location": "body", "reason": reason}],
+        )
     titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
     title = titles.get(exc.status_code, "Invalid request" if exc.status_code == 422 else "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.url.path}"
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
-        exc.status_code,
-        title,
-        detail,
-        instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        exc.status_code, title, detail, instance=request.url.path, headers=headers
     )
 
 
@@ -161,6 +172,18 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     if _lost_connection(exc):
         return await _on_problem(request, DatabaseUnavailable())
     return await _on_unexpected(request, exc)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the document lists for the path (Starlette's 405 names only those of the
+    first route that matched), and HEAD wherever GET is answered."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods.update(method.upper() for method in operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -207,4 +230,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     needs a key (401) is also rate-limited (429) and takes a body with a size cap (413)."""
     if 401 in statuses:
         statuses = (*statuses, 413, 429)
-    return {status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}} for status in statuses}
+    # `model` registers the schema (FastAPI files it under application/json); the body is
+    # sent as problem+json, so that is where a client or a fuzzer must find it.
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    return {status: {"model": ProblemDetail, "content": content} for status in statuses}

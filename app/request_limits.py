@@ -53,8 +53,11 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"]:  # no resource has one; PostgreSQL could not compare it
-            detail = "no resource has a NUL character (%00) in its path"
-            await _problem(send, 404, "Not found", detail, scope)
+            reason = "contains a NUL character (%00)"
+            await _problem(
+                send, 422, "Invalid request", f"path: {reason}", scope,
+                errors=[{"field": "path", "location": "path", "reason": reason}],
+            )  # fmt: skip
             return
         unreadable = _unreadable_parameter(scope["query_string"])
         if unreadable is not None:

@@ -102,7 +102,41 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, method: str, url: 
     assert "GET" in response.headers["allow"]
 
 
+@pytest.mark.parametrize(
+    ("url", "allow"),
+    [
+        ("/v1/treatments/microneedling", "DELETE, GET, HEAD, PATCH"),
+        ("/v1/treatments", "GET, HEAD, POST"),
+        ("/v1/keys/someone", "DELETE"),
+        ("/v1/imports", "POST"),
+    ],
+)
+async def test_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, url: str, allow: str
+) -> None:
+    """Not only those of the first route that matched (found by schemathesis)."""
+    response = await client.request("OPTIONS", url)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == allow
+
+
 # --- 422: filters naming nothing -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "location"),
+    [
+        ("/v1/studies?q=hair%00loss", "q", "query"),
+        ("/v1/treatments?cursor=%00", "cursor", "query"),
+        ("/v1/meta-analysis?intervention=%00&measure=SMD", "intervention", "query"),
+        ("/v1/treatments/minox%00idil", "path", "path"),
+    ],
+)
+async def test_nul_in_a_path_or_query_is_422(
+    client: httpx.AsyncClient, url: str, field: str, location: str
+) -> None:
+    """PostgreSQL cannot hold U+0000 and failed on it with a 500 (found by schemathesis)."""
+    assert_invalid(await client.get(url), field, location)
 
 
 @pytest.mark.parametrize(

@@ -297,6 +297,25 @@ async def test_write_and_admin_keys_may_both_write(
     ]
 
 
+async def test_a_key_named_in_any_script_is_created_and_revoked_over_http(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """Its name went into the Location header as it was: a 500 (found by schemathesis)."""
+    created = await client.post("/v1/keys", json={"name": "clinic ✓ north"}, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == "/v1/keys/clinic%20%E2%9C%93%20north"
+    assert (await client.delete(created.headers["location"], headers=admin)).status_code == 204
+
+
+async def test_a_key_name_longer_than_its_column_is_422(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """PostgreSQL refused it with a 500 (found by schemathesis)."""
+    response = await client.post("/v1/keys", json={"name": "k" * 101}, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "name"
+
+
 # --- The key is a secret ---------------------------------------------------------------------
 
 

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -31,7 +33,8 @@ async def create_key(
     secret = await keys.create_key(session, data.name, data.scope)
     info = await keys.key_info(session, data.name)
     created = KeyCreated(**_read(info).model_dump(), key=secret)
-    response = created_response(request, created, f"/v1/keys/{data.name}")
+    # A name is free text; a header carries only ASCII, and the name is one path segment.
+    response = created_response(request, created, f"/v1/keys/{quote(data.name, safe='')}")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -44,7 +47,7 @@ async def list_keys(request: Request, session: SessionDep, actor: AdminDep) -> R
     )
 
 
-@router.delete("/{name}", status_code=204, responses=problem_responses(401, 403, 404))
+@router.delete("/{name}", status_code=204, responses=problem_responses(401, 403, 404, 422))
 async def revoke_key(session: SessionDep, actor: AdminDep, name: str) -> Response:
     """Revoke a key at once (needs an `admin` key)."""
     await keys.revoke_key(session, name)

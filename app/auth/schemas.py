@@ -2,14 +2,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.fields import Name
+from app.fields import Label
 from app.models.enums import KeyScope
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: Label
     scope: KeyScope = KeyScope.write
 
 

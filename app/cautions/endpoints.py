@@ -70,7 +70,7 @@ async def update_caution(
 @router.delete(
     "/{caution_id}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_caution(
     session: SessionDep, actor: WriterDep, caution_id: ResourceId, if_match: IfMatch = None

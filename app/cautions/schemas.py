@@ -57,7 +57,7 @@ class CautionCreate(BaseModel):
 
     treatment: Slug
     other_treatment: Slug
-    source_id: int = Field(ge=1, le=MAX_ID)
+    source_id: int = Field(ge=1, le=MAX_ID, strict=True)
     level: CautionLevel
     description: LongText | None = None
     quote: LongText
@@ -70,7 +70,7 @@ class CautionUpdate(BaseModel):
 
     treatment: Slug | None = None
     other_treatment: Slug | None = None
-    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
     level: CautionLevel | None = None
     description: LongText | None = None
     quote: LongText | None = None

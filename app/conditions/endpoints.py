@@ -75,7 +75,7 @@ async def update_condition(
 @router.delete(
     "/{slug}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_condition(
     session: SessionDep, actor: WriterDep, slug: str, if_match: IfMatch = None

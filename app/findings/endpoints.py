@@ -110,7 +110,7 @@ async def update_finding(
 @router.delete(
     "/{finding_id}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_finding(
     session: SessionDep, actor: WriterDep, finding_id: ResourceId, if_match: IfMatch = None

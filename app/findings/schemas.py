@@ -2,7 +2,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.fields import LongText, ShortText, Slug
+from app.fields import Label, LongText, ShortText, Slug
 from app.links import ConditionRef, SourceRef, StudyRef, TreatmentRef
 from app.models.enums import Certainty, ComparatorType, Direction, EffectMeasure, FindingKind
 from app.params import MAX_ID
@@ -84,8 +84,10 @@ class FindingRead(BaseModel):
 
 
 _RATIO_MEASURES = (EffectMeasure.risk_ratio, EffectMeasure.odds_ratio)
-Count = Annotated[int, Field(ge=0, le=100_000_000)]
-Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+Count = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12, strict=True)]
+ArmSize = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
+Spread = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False, strict=True)]
 
 
 class FindingNumbersPatch(BaseModel):
@@ -98,17 +100,19 @@ class FindingNumbersPatch(BaseModel):
     effect_value: Number | None = None
     ci_lower: Number | None = None
     ci_upper: Number | None = None
-    standard_error: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
-    p_value: Annotated[float, Field(ge=0, le=1)] | None = None
-    n_intervention: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
-    n_comparator: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    standard_error: (
+        Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False, strict=True)] | None
+    ) = None
+    p_value: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
+    n_intervention: ArmSize | None = None
+    n_comparator: ArmSize | None = None
     events_intervention: Count | None = None
     events_comparator: Count | None = None
     mean_intervention: Number | None = None
-    sd_intervention: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    sd_intervention: Spread | None = None
     mean_comparator: Number | None = None
-    sd_comparator: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
-    time_point: ShortText | None = None
+    sd_comparator: Spread | None = None
+    time_point: Label | None = None
 
 
 class FindingNumbersIn(FindingNumbersPatch):
@@ -145,8 +149,8 @@ class FindingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: FindingKind
-    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
     intervention: Slug
     comparator_type: ComparatorType | None = None
     comparator: Slug | None = Field(default=None, description="With comparator_type=treatment.")
@@ -165,8 +169,8 @@ class FindingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: FindingKind | None = None
-    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
     intervention: Slug | None = None
     comparator_type: ComparatorType | None = None
     comparator: Slug | None = None

@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.editing import Conflict
 from app.errors import ProblemError, problem_responses
 from app.imports import jobs, service
-from app.imports.schemas import ImportRead
+from app.imports.schemas import IMPORT_REQUEST_BODY, ImportRead
 from app.metrics.instruments import Metrics
 from app.models import ImportJob
 from app.models.base import utcnow
@@ -108,6 +108,7 @@ def _answer(request: Request, job: ImportJob) -> Response:
         202: {"model": ImportRead, "description": "A large file, queued as a background job."},
         **problem_responses(401, 403, 413, 415, 422),
     },
+    openapi_extra={"requestBody": IMPORT_REQUEST_BODY},
 )
 async def create_import(
     request: Request,

@@ -88,3 +88,70 @@ class ImportRead(BaseModel):
     finished_at: datetime | None
     report: ImportReport | None
     links: ImportLinks
+
+
+_TITLE = "Topical minoxidil in androgenetic alopecia: a randomised trial"
+_TEXT = {"type": "string", "minLength": 1}
+
+# The route reads the raw body (any size, any charset), so FastAPI cannot describe it; this is
+# what the document says instead: the formats, each media type that names one, an example.
+IMPORT_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "The file. Its media type names the format, unless `format=` does; "
+    "text/plain and application/json are sniffed. A `charset` parameter is honoured.",
+    "content": {
+        "application/x-research-info-systems": {
+            "schema": _TEXT,
+            "example": f"TY  - JOUR\nTI  - {_TITLE}\nAU  - Doe, Jane\nPY  - 2020\n"
+            "JO  - Journal of Hair Research\nDO  - 10.5555/hair.2020.1\nER  - \n",
+        },
+        "application/x-bibtex": {
+            "schema": _TEXT,
+            "example": f"@article{{doe2020,\n  title = {{{_TITLE}}},\n  author = {{Doe, Jane}},\n"
+            "  journal = {Journal of Hair Research},\n  year = {2020},\n"
+            "  doi = {10.5555/hair.2020.2}\n}\n",
+        },
+        "application/vnd.citationstyles.csl+json": {
+            "schema": {"type": "array", "items": {"type": "object"}},
+            "example": [
+                {
+                    "type": "article-journal",
+                    "title": _TITLE,
+                    "author": [{"family": "Doe", "given": "Jane"}],
+                    "issued": {"date-parts": [[2020]]},
+                    "container-title": "Journal of Hair Research",
+                    "DOI": "10.5555/hair.2020.3",
+                }
+            ],
+        },
+        "application/vnd.crossref-api-message+json": {
+            "schema": {"type": "object"},
+            "example": {
+                "status": "ok",
+                "message-type": "work",
+                "message": {
+                    "type": "journal-article",
+                    "title": [_TITLE],
+                    "author": [{"family": "Doe", "given": "Jane"}],
+                    "issued": {"date-parts": [[2020]]},
+                    "container-title": ["Journal of Hair Research"],
+                    "DOI": "10.5555/hair.2020.4",
+                },
+            },
+        },
+        "application/xml": {
+            "schema": _TEXT,
+            "example": "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>99999990</PMID>"
+            f"<Article><ArticleTitle>{_TITLE}</ArticleTitle><Journal><Title>Journal of Hair "
+            "Research</Title><JournalIssue><PubDate><Year>2020</Year></PubDate></JournalIssue>"
+            "</Journal></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>",
+        },
+        "application/nbib": {
+            "schema": _TEXT,
+            "example": f"PMID- 99999991\nTI  - {_TITLE}\nDP  - 2020\nFAU - Doe, Jane\n"
+            "JT  - Journal of Hair Research\n",
+        },
+        "text/plain": {"schema": _TEXT},
+        "application/json": {"schema": {"type": ["array", "object"]}},
+    },
+}

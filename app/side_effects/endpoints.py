@@ -108,7 +108,7 @@ async def update_side_effect(
 @router.delete(
     "/{slug}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_side_effect(
     session: SessionDep, actor: WriterDep, slug: str, if_match: IfMatch = None
@@ -153,7 +153,7 @@ async def update_report(
 @reports_router.delete(
     "/{report_id}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_report(
     session: SessionDep, actor: WriterDep, report_id: ResourceId, if_match: IfMatch = None

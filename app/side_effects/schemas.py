@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.fields import LongText, Name, ShortText, Slug
+from app.fields import Label, LongText, Name, Slug
 from app.links import SideEffectRef, SourceRef, StudyRef, TreatmentRef
 from app.models.enums import Severity
 from app.params import MAX_ID
@@ -98,10 +98,10 @@ class ReportCreate(BaseModel):
 
     side_effect: Slug
     treatment: Slug
-    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    frequency: ShortText | None = None
-    incidence: float | None = Field(default=None, ge=0, le=1)
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    frequency: Label | None = None
+    incidence: float | None = Field(default=None, ge=0, le=1, strict=True)
     severity: Severity | None = None
     quote: LongText
 
@@ -113,9 +113,9 @@ class ReportUpdate(BaseModel):
 
     side_effect: Slug | None = None
     treatment: Slug | None = None
-    study_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    frequency: ShortText | None = None
-    incidence: float | None = Field(default=None, ge=0, le=1)
+    study_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    frequency: Label | None = None
+    incidence: float | None = Field(default=None, ge=0, le=1, strict=True)
     severity: Severity | None = None
     quote: LongText | None = None

@@ -69,7 +69,7 @@ async def update_source(
 @router.delete(
     "/{source_id}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_source(
     session: SessionDep, actor: WriterDep, source_id: ResourceId, if_match: IfMatch = None

@@ -1,6 +1,6 @@
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.fields import LongText, Name, Slug
+from app.fields import LongText, Name, Slug, Url
 from app.links import StudyRef
 from app.models.enums import SourceKind
 
@@ -55,8 +55,8 @@ class SourceCreate(BaseModel):
     key: Slug = Field(description="A stable handle, e.g. `source-article`.")
     title: LongText
     publisher: Name | None = None
-    year: int | None = Field(default=None, ge=1000, le=9999)
-    url: HttpUrl | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999, strict=True)
+    url: Url | None = None
 
 
 class SourceUpdate(BaseModel):
@@ -67,5 +67,5 @@ class SourceUpdate(BaseModel):
     key: Slug | None = None
     title: LongText | None = None
     publisher: Name | None = None
-    year: int | None = Field(default=None, ge=1000, le=9999)
-    url: HttpUrl | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999, strict=True)
+    url: Url | None = None

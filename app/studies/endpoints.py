@@ -184,7 +184,7 @@ async def update_study(
 @router.delete(
     "/{study_id}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_study(
     session: SessionDep,

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.expansion import Expandable
-from app.fields import LongText, Name, NoNul, ShortText, Storable
+from app.fields import NO_NUL, Flag, LongText, Name, ShortText, Url
 from app.findings.schemas import FindingRead
 from app.models.enums import Blinding, StudyDesign
 from app.pagination import Page
@@ -109,25 +109,25 @@ class StudyCreate(BaseModel):
     title: LongText
     authors: list[AuthorIn] = Field(default_factory=list, max_length=2000)
     doi: ShortText | None = Field(default=None, description="Any spelling, URL included.")
-    pmid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
-    pmcid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
+    pmid: Annotated[str, Field(max_length=20, pattern=NO_NUL)] | None = None
+    pmcid: Annotated[str, Field(max_length=20, pattern=NO_NUL)] | None = None
     journal: ShortText | None = None
-    year: int | None = Field(default=None, ge=1000, le=9999)
-    volume: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    issue: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    pages: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    url: HttpUrl | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999, strict=True)
+    volume: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    issue: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    pages: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    url: Url | None = None
     abstract: LongText | None = None
     design: StudyDesign | None = None
-    pilot: bool = False
-    species: Annotated[str, Field(max_length=60), Storable, NoNul] | None = None
-    sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
-    duration_weeks: float | None = Field(default=None, gt=0, le=5200)
+    pilot: Flag = False
+    species: Annotated[str, Field(max_length=60, pattern=NO_NUL)] | None = None
+    sample_size: int | None = Field(default=None, ge=1, le=100_000_000, strict=True)
+    duration_weeks: float | None = Field(default=None, gt=0, le=5200, strict=True)
     blinding: Blinding | None = None
     evidence_level: int | None = Field(
-        default=None, ge=1, le=5, description="Derived from design when not given."
+        default=None, ge=1, le=5, strict=True, description="Derived from design when not given."
     )
-    retracted: bool = False
+    retracted: Flag = False
 
 
 class StudyUpdate(BaseModel):
@@ -138,23 +138,23 @@ class StudyUpdate(BaseModel):
     title: LongText | None = None
     authors: list[AuthorIn] | None = Field(default=None, max_length=2000)
     doi: ShortText | None = None
-    pmid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
-    pmcid: Annotated[str, Field(max_length=20), Storable, NoNul] | None = None
+    pmid: Annotated[str, Field(max_length=20, pattern=NO_NUL)] | None = None
+    pmcid: Annotated[str, Field(max_length=20, pattern=NO_NUL)] | None = None
     journal: ShortText | None = None
-    year: int | None = Field(default=None, ge=1000, le=9999)
-    volume: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    issue: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    pages: Annotated[str, Field(max_length=40), Storable, NoNul] | None = None
-    url: HttpUrl | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999, strict=True)
+    volume: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    issue: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    pages: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = None
+    url: Url | None = None
     abstract: LongText | None = None
     design: StudyDesign | None = None
-    pilot: bool | None = None
-    species: Annotated[str, Field(max_length=60), Storable, NoNul] | None = None
-    sample_size: int | None = Field(default=None, ge=1, le=100_000_000)
-    duration_weeks: float | None = Field(default=None, gt=0, le=5200)
+    pilot: Flag | None = None
+    species: Annotated[str, Field(max_length=60, pattern=NO_NUL)] | None = None
+    sample_size: int | None = Field(default=None, ge=1, le=100_000_000, strict=True)
+    duration_weeks: float | None = Field(default=None, gt=0, le=5200, strict=True)
     blinding: Blinding | None = None
-    evidence_level: int | None = Field(default=None, ge=1, le=5)
-    retracted: bool | None = None
+    evidence_level: int | None = Field(default=None, ge=1, le=5, strict=True)
+    retracted: Flag | None = None
 
 
 class FacetCount(BaseModel):

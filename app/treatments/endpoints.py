@@ -149,7 +149,7 @@ async def update_treatment(
 @router.delete(
     "/{slug}",
     status_code=204,
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def delete_treatment(
     session: SessionDep,
