@@ -6,7 +6,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import make_finding, make_study, make_treatment
+from app.evidence.service import evidence_glances, evidence_summary
+from tests.factories import (
+    make_finding,
+    make_side_effect,
+    make_side_effect_report,
+    make_study,
+    make_treatment,
+)
 from tests.test_synthesis import BCG, sig3
 
 
@@ -149,3 +156,39 @@ async def test_meta_analysis_errors(client: httpx.AsyncClient) -> None:
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "intervention"
     image = await client.get("/v1/meta-analysis.gif", params={"intervention": "microneedling"})
     assert image.status_code in (404, 422)
+
+
+async def test_glances_of_many_treatments_match_each_ones_summary(session: AsyncSession) -> None:
+    """The treatment list's batched glance agrees with each treatment's own evidence summary:
+    studies reached through combinations and as a comparator, unknown years and species,
+    more strongest studies than are listed, side effects counted once each."""
+    busy = await make_treatment(session)
+    other = await make_treatment(session)
+    await make_treatment(session, components=[busy, other])
+    harm = await make_side_effect(session)
+    for i in range(25):
+        study = await make_study(
+            session,
+            year=None if i % 5 == 0 else 2000 + i % 7,
+            design="randomized_trial" if i % 2 else None,
+            species="human" if i % 3 else None,
+            evidence_level=2 if i < 22 else 3,
+            sample_size=i * 10 if i % 4 else None,
+        )
+        await make_finding(session, intervention=busy, study=study)
+        if i % 6 == 0:
+            await make_finding(session, intervention=other, study=study)
+            await make_side_effect_report(session, side_effect=harm, treatment=busy, study=study)
+    compared = await make_study(session, year=1999, evidence_level=2)  # busy only as comparator
+    await make_finding(session, intervention=other, comparator=busy, study=compared)
+    lonely = await make_treatment(session)
+    slugs = [busy.slug, other.slug, lonely.slug, "microneedling", "minoxidil-microneedling"]
+
+    glances = await evidence_glances(session, slugs)
+
+    for slug, glance in zip(slugs, glances, strict=True):
+        summary = await evidence_summary(session, slug)
+        assert glance.studies == summary.studies, slug
+        assert glance.side_effects == len(summary.side_effects), slug
+    assert glances[0].studies.total == 26 and len(glances[0].studies.strongest) == 20
+    assert glances[2].studies.total == 0 and glances[2].side_effects == 0

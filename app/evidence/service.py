@@ -1,9 +1,10 @@
 """The evidence behind a treatment, aggregated in SQL: counts, levels, harms, comparators."""
 
+from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,7 +24,15 @@ from app.findings.schemas import FindingRead
 from app.findings.service import findings_where
 from app.links import API, SideEffectRef, SourceRef, StudyRef, TreatmentRef, treatment_href
 from app.lookups import involved_treatment_ids, resolve_treatment_id
-from app.models import Finding, SideEffect, SideEffectReport, Source, Study, Treatment
+from app.models import (
+    Finding,
+    SideEffect,
+    SideEffectReport,
+    Source,
+    Study,
+    Treatment,
+    TreatmentComponent,
+)
 from app.pagination import PageParams
 from app.studies.schemas import StudyRead
 from app.studies.service import studies_by_ids, studies_involving
@@ -177,18 +186,107 @@ async def evidence_summary(session: AsyncSession, slug: str) -> EvidenceSummary:
     )
 
 
-async def evidence_glance(session: AsyncSession, slug: str) -> EvidenceGlance:
-    """The studies overview of ``evidence_summary`` and a count of distinct side effects,
-    without the findings, reports and cautions a list of treatments does not show."""
-    ids = await involved_treatment_ids(
-        session, await resolve_treatment_id(session, slug, field=None)
-    )
-    side_effects = await session.scalar(
-        select(func.count(func.distinct(SideEffectReport.side_effect_id))).where(
-            SideEffectReport.treatment_id.in_(ids)
+async def evidence_glances(session: AsyncSession, slugs: Sequence[str]) -> list[EvidenceGlance]:
+    """Each treatment's studies overview (as in ``evidence_summary``) and its number of
+    distinct side effects, from one pass over the studies of all of them, folded here: one
+    treatment at a time took seven queries each (0.85 s for a page of 20 at 100,000
+    studies), and so did the same aggregates in SQL for all of them at once."""
+    ids = [await resolve_treatment_id(session, slug, field=None) for slug in slugs]
+    involved = {treatment_id: {treatment_id} for treatment_id in ids}
+    for component, combination in await session.execute(
+        select(TreatmentComponent.component_id, TreatmentComponent.combination_id).where(
+            TreatmentComponent.component_id.in_(ids)
         )
+    ):
+        involved[component].add(combination)
+    every = sorted(set().union(*involved.values()))
+    links = union(
+        select(Finding.intervention_id.label("treatment"), Finding.study_id.label("study")).where(
+            Finding.intervention_id.in_(every)
+        ),
+        select(Finding.comparator_id, Finding.study_id).where(Finding.comparator_id.in_(every)),
+        select(SideEffectReport.treatment_id, SideEffectReport.study_id).where(
+            SideEffectReport.treatment_id.in_(every)
+        ),
+    ).subquery("links")
+    studies_of: dict[int, list[_Glimpse]] = {t: [] for t in every}
+    for treatment, *glimpse in await session.execute(
+        select(
+            links.c.treatment,
+            Study.id,
+            Study.design,
+            Study.species,
+            Study.sample_size,
+            Study.evidence_level,
+            Study.year,
+        ).join(Study, Study.id == links.c.study)
+    ):
+        studies_of[treatment].append(_Glimpse(*glimpse))
+    harms: dict[int, set[int]] = {t: set() for t in every}
+    for treatment, side_effect in await session.execute(
+        select(SideEffectReport.treatment_id, SideEffectReport.side_effect_id)
+        .where(SideEffectReport.treatment_id.in_(every))
+        .distinct()
+    ):
+        harms[treatment].add(side_effect)
+    nulls_first = session.get_bind().dialect.name == "sqlite"  # as each engine's ORDER BY
+    glances = []
+    for treatment_id in ids:
+        members = involved[treatment_id]
+        studies = {g.id: g for t in members for g in studies_of[t]}.values()
+        glances.append(
+            EvidenceGlance(
+                studies=_overview(list(studies), nulls_first),
+                side_effects=len(set().union(*(harms[t] for t in members))),
+            )
+        )
+    # Titles only for the few studies shown: fetched with every row, they doubled the time.
+    shown = {ref.id for glance in glances for ref in glance.studies.strongest}
+    titles = dict(
+        (row.id, row.title)
+        for row in await session.execute(select(Study.id, Study.title).where(Study.id.in_(shown)))
     )
-    return EvidenceGlance(studies=await _studies(session, ids), side_effects=side_effects or 0)
+    for glance in glances:
+        for ref in glance.studies.strongest:
+            ref.title = titles[ref.id]
+    return glances
+
+
+class _Glimpse(NamedTuple):
+    id: int
+    design: str | None
+    species: str | None
+    sample_size: int | None
+    evidence_level: int | None
+    year: int | None
+
+
+def _overview(studies: list[_Glimpse], nulls_first: bool) -> StudyOverview:
+    """What ``_studies`` computes in SQL, from the studies' rows."""
+
+    def groups(values: list[str | None]) -> list[Count]:
+        counted = Counter(values)
+        order = sorted(counted, key=lambda v: (v is not None, v or "") if nulls_first else (
+            v is None, v or ""
+        ))  # fmt: skip
+        return [Count(value=value, count=counted[value]) for value in order]
+
+    sizes = [s.sample_size for s in studies if s.sample_size is not None]
+    levels = [s.evidence_level for s in studies if s.evidence_level is not None]
+    level = min(levels) if levels else None
+    strongest = sorted(
+        (s for s in studies if level is not None and s.evidence_level == level),
+        key=lambda s: (s.year is None, -(s.year or 0), s.id),
+    )[:20]
+    return StudyOverview(
+        total=len(studies),
+        by_design=groups([s.design for s in studies]),
+        by_species=groups([s.species for s in studies]),
+        participants=sum(sizes) if sizes else None,
+        studies_with_sample_size=len(sizes),
+        strongest_evidence_level=level,
+        strongest=[StudyRef.of(s.id, "", s.year) for s in strongest],  # titles come later
+    )
 
 
 async def compare(session: AsyncSession, slugs: list[str]) -> Comparison:

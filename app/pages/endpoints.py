@@ -67,7 +67,7 @@ async def treatment_list(
     """Every treatment with its evidence at a glance."""
     # A short page: each row's study counts cost what the treatment's evidence weighs.
     page = await treatments.list_treatments(session, PageParams(20, cursor, count=False))
-    summaries = [await evidence.evidence_glance(session, t.slug) for t in page.data]
+    summaries = await evidence.evidence_glances(session, [t.slug for t in page.data])
     return render(
         request,
         "treatments.html",
