@@ -68,12 +68,13 @@ class RequestLimits:
             )  # fmt: skip
             return
         limit = self.max_import_bytes if scope["path"] == IMPORTS else self.max_body_bytes
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _problem(send, 413, "Payload too large", BodyTooLarge(limit).detail, scope)
             return
         received = 0
-        json = Headers(scope=scope).get("content-type", "").startswith("application/json")
+        json = headers.get("content-type", "").startswith("application/json")
 
         async def receive_within_limit() -> Message:
             nonlocal received
