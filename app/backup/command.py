@@ -6,9 +6,9 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
@@ -99,25 +99,23 @@ async def _restore(source: str) -> int:
 
 
 def dump_command(target: str) -> int:
-    try:
-        return asyncio.run(_dump(target))
-    except BackupRefused as error:
-        print(f"hair-evidence: dump refused: {error}", file=sys.stderr)
-    except OSError as error:
-        print(f"hair-evidence: dump failed: {error}", file=sys.stderr)
-    except DBAPIError as error:
-        print(f"hair-evidence: dump failed: {error.orig}", file=sys.stderr)
-    return 1
+    return _reported(_dump(target), "dump", "")
 
 
 def restore_command(source: str) -> int:
+    # A failed restore's transaction was rolled back: a constraint or a value the engine refuses.
+    return _reported(_restore(source), "restore", ", nothing written")
+
+
+def _reported(command: Coroutine[Any, Any, int], name: str, outcome: str) -> int:
+    """Run the command; a refusal or failure is one line on stderr and exit status 1."""
     try:
-        return asyncio.run(_restore(source))
+        return asyncio.run(command)
     except BackupRefused as error:
-        print(f"hair-evidence: restore refused, nothing written: {error}", file=sys.stderr)
+        message = f"{name} refused{outcome}: {error}"
     except OSError as error:
-        print(f"hair-evidence: restore failed, nothing written: {error}", file=sys.stderr)
+        message = f"{name} failed{outcome}: {error}"
     except DBAPIError as error:
-        # The transaction was rolled back: a constraint or a value the engine refuses.
-        print(f"hair-evidence: restore failed, nothing written: {error.orig}", file=sys.stderr)
+        message = f"{name} failed{outcome}: {error.orig}"
+    print(f"hair-evidence: {message}", file=sys.stderr)
     return 1

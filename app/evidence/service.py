@@ -191,7 +191,16 @@ async def evidence_glances(session: AsyncSession, slugs: Sequence[str]) -> list[
     distinct side effects, from one pass over the studies of all of them, folded here: one
     treatment at a time took seven queries each (0.85 s for a page of 20 at 100,000
     studies), and so did the same aggregates in SQL for all of them at once."""
-    ids = [await resolve_treatment_id(session, slug, field=None) for slug in slugs]
+    found = dict(
+        (row.slug, row.id)
+        for row in await session.execute(
+            select(Treatment.slug, Treatment.id).where(Treatment.slug.in_(slugs))
+        )
+    )
+    # One lookup for all; an unknown slug still gets the usual not-found problem.
+    ids = [
+        found.get(slug) or await resolve_treatment_id(session, slug, field=None) for slug in slugs
+    ]
     involved = {treatment_id: {treatment_id} for treatment_id in ids}
     for component, combination in await session.execute(
         select(TreatmentComponent.component_id, TreatmentComponent.combination_id).where(
