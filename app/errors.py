@@ -160,7 +160,7 @@ class DatabaseUnavailable(ProblemError):
         )
 
 
-def _lost_connection(exc: Exception) -> bool:
+def lost_connection(exc: Exception) -> bool:
     """A connection refused, reset or closed mid-query: the database is away, the request
     was fine. Anything else the driver raises is this service's bug."""
     if isinstance(exc, DBAPIError):
@@ -169,7 +169,7 @@ def _lost_connection(exc: Exception) -> bool:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
-    if _lost_connection(exc):
+    if lost_connection(exc):
         return await _on_problem(request, DatabaseUnavailable())
     return await _on_unexpected(request, exc)
 

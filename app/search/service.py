@@ -8,7 +8,7 @@ from sqlalchemy import ScalarSelect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, lost_connection
 from app.links import finding_href, side_effect_href, study_href, treatment_href
 from app.models import SearchEntry
 from app.search.index import SearchKind
@@ -105,6 +105,8 @@ async def search(
     try:
         rows = await session.execute(text(statement), parameters)
     except DBAPIError as error:  # what the engine still cannot parse is the client's query
+        if lost_connection(error):  # the database is away, not the query wrong
+            raise
         raise InvalidParameter("q", "the search engine cannot read this query") from error
     return SearchResults(query=query, data=[_hit(row) for row in rows])
 

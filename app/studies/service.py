@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.citations.normalize import InvalidCitation, normalize_doi, normalize_pmid
-from app.errors import InvalidParameter, ResourceNotFound
+from app.errors import InvalidParameter, ResourceNotFound, lost_connection
 from app.findings.service import FINDINGS_OF_STUDY, finding_json
 from app.links import API, doi_url, pubmed_url, source_href, study_href
 from app.lookups import involved_treatment_ids, resolve_condition_id, resolve_treatment_id
@@ -315,6 +315,8 @@ async def list_studies_json(
     try:
         rows, authors = await reader.batch((queries[0], values), (queries[1], values))
     except DBAPIError as error:  # only a search query can be unreadable to the engine
+        if lost_connection(error):  # the database is away, not the query wrong
+            raise
         raise InvalidParameter("q", "the search engine cannot read this query") from error
     shown, cursor = next_cursor(rows, keys, params, filters.sort)
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
